@@ -1,0 +1,64 @@
+# The README's two commands are `make run` and `make test`; `make help` lists the rest.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+APP := $(BIN)/flask --app portal
+RUN_ENV := PORTAL_ENV=development
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-test run test test-quick e2e stress lint format i18n-extract \
+	i18n-update i18n-compile db-upgrade bench clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the portal
+
+install-test: $(VENV)/.installed-test ## Install the portal and what the tests need
+
+i18n-compile: $(VENV)/.installed ## Build the .mo catalogs from the committed .po files
+	$(BIN)/pybabel compile --statistics -d translations
+
+i18n-extract: $(VENV)/.installed ## Extract translatable strings to translations/messages.pot
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+		--sort-output --no-wrap -o translations/messages.pot .
+
+i18n-update: i18n-extract ## Merge new strings into the ko and en catalogs
+	$(BIN)/pybabel update -i translations/messages.pot -d translations \
+		--ignore-obsolete --no-fuzzy-matching --no-wrap
+	$(BIN)/python scripts/fill_en_catalog.py translations/en/LC_MESSAGES/messages.po
+
+db-upgrade: $(VENV)/.installed ## Create or upgrade the database schema
+	$(RUN_ENV) $(APP) db upgrade
+
+run: $(VENV)/.installed i18n-compile db-upgrade ## Serve the portal on http://127.0.0.1:5000
+	$(RUN_ENV) $(APP) run --host $(HOST) --port $(PORT)
+
+test: install-test i18n-compile ## Run the whole suite (plus PostgreSQL/Redis when configured)
+	$(BIN)/python -m pytest
+
+lint: install-test ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test ## Apply ruff formatting
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-test i18n-compile ## Benchmark table (gunicorn, bare Flask ceiling, queue at scale)
+	$(BIN)/python scripts/bench.py
+
+clean: ## Remove the virtualenv and compiled catalogs
+	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

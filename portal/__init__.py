@@ -1,0 +1,61 @@
+"""Digital sex crime report & support portal (디지털 성범죄 피해 신고·지원)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import PROJECT_ROOT, load_config
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Wire configuration, extensions, blueprints, commands, errors and headers.
+
+    No side effects beyond wiring: no migrations, no network, no prompts.
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=False,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+    app.instance_path = app.config["PORTAL_INSTANCE_DIR"]
+
+    hops = app.config["PORTAL_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+
+    from . import crypto, errors, headers, i18n, limits, logs
+    from .extensions import csrf, db, migrate
+
+    crypto.init_app(app)
+    logs.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "portal" / "migrations"))
+    csrf.init_app(app)
+    i18n.init_app(app)
+    limits.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)
+
+    from . import models  # noqa: F401  (register tables with the metadata)
+    from .health import bp as health_bp
+    from .public import bp as public_bp
+    from .templating import init_app as init_templating
+
+    init_templating(app)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(health_bp)
+
+    from .cli import init_app as init_cli
+
+    init_cli(app)
+    return app

@@ -1,0 +1,136 @@
+"""The vocabulary of a case: each idea's code name (GLOSSARY.md) and its label in both languages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+
+FILERS = {
+    "self": _l("I am the person this happened to"),
+    "guardian": _l("A parent or guardian"),
+    "friend": _l("A friend or someone close"),
+    "organisation": _l("A support organisation"),
+}
+
+AGE_BANDS = {
+    "under14": _l("Under 14"),
+    "14to17": _l("14 to 17"),
+    "adult": _l("18 or older"),
+    "undisclosed": _l("Prefer not to say"),
+}
+
+MINOR_IN_CONTENT = {
+    "yes": _l("Yes, under 18"),
+    "no": _l("No, 18 or older"),
+    "unsure": _l("Not sure"),
+}
+
+HARMS = {
+    "deepfake": _l("Deepfake or synthetic image/video"),
+    "covert_filming": _l("Filmed without consent"),
+    "distribution": _l("Shared without consent"),
+    "sextortion": _l("Threat to share or extortion"),
+    "fear_of_distribution": _l("Fear it will be shared"),
+    "webcam_blackmail": _l("Webcam blackmail"),
+    "harassment": _l("Online harassment"),
+    "other": _l("Something else"),
+}
+
+HELP = {
+    "takedown": _l("Takedown (removal)"),
+    "counseling": _l("Counseling"),
+    "legal": _l("Legal and police support"),
+    "medical": _l("Medical support"),
+}
+
+CONTACT_METHODS = {
+    "none": _l("Do not contact me. I will check with my receipt code."),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+}
+
+STATUSES = {
+    "new": _l("New"),
+    "triage": _l("Triage"),
+    "in_progress": _l("In progress"),
+    "waiting": _l("Waiting for victim"),
+    "monitoring": _l("Re-upload monitoring"),
+    "closed": _l("Closed"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+# How the victim sees each status on /status: plain words and what happens next.
+VICTIM_STATUS = {
+    "new": (
+        _l("Received"),
+        _l(
+            "Your report has arrived safely. A support worker will read it, "
+            "usually within one working day."
+        ),
+    ),
+    "triage": (
+        _l("Being reviewed"),
+        _l(
+            "A support worker is reading your report and deciding the first steps. "
+            "If we need anything from you, we will leave a message here."
+        ),
+    ),
+    "in_progress": (
+        _l("We are working on it"),
+        _l(
+            "We are contacting platforms and arranging the help you asked for. "
+            "Removal can take from a few days to a few weeks."
+        ),
+    ),
+    "waiting": (
+        _l("We need your answer"),
+        _l("We left you a message below. Please read it and reply when you can."),
+    ),
+    "monitoring": (
+        _l("Watching for re-uploads"),
+        _l(
+            "The content we know of has been handled. We keep checking whether it "
+            "appears again, and will tell you here if it does."
+        ),
+    ),
+    "closed": (
+        _l("Finished"),
+        _l(
+            "We have finished our work on this report. If the content appears again, "
+            "you can file a new report at any time."
+        ),
+    ),
+    "withdrawn": (
+        _l("Deleted"),
+        _l("This report was withdrawn and its contents were deleted."),
+    ),
+}
+
+OPEN_STATUSES = ("new", "triage", "in_progress", "waiting", "monitoring")
+
+PRIORITIES = {
+    "urgent": _l("Urgent"),
+    "high": _l("High"),
+    "normal": _l("Normal"),
+}
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
+
+TEAMS = {
+    "takedown": _l("Takedown team"),
+    "counseling": _l("Counseling team"),
+    "legal": _l("Legal team"),
+}
+
+
+def mask_of(codes: Iterable[str], vocabulary: dict) -> int:
+    """Pack a set of code names into an integer bit mask, in vocabulary order."""
+    order = list(vocabulary)
+    mask = 0
+    for code in codes:
+        mask |= 1 << order.index(code)
+    return mask
+
+
+def codes_of(mask: int, vocabulary: dict) -> list[str]:
+    return [code for bit, code in enumerate(vocabulary) if mask & (1 << bit)]

@@ -1,0 +1,134 @@
+"""Every setting, read from PORTAL_* environment variables, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Secrets production must be given; development generates them once under instance/.
+REQUIRED_SECRETS = ("PORTAL_SECRET_KEY", "PORTAL_RECEIPT_KEY", "PORTAL_DATA_KEYS")
+
+# Named rate limits (limits syntax; several separated by ";").
+DEFAULT_LIMITS = {
+    "PORTAL_LIMIT_DEFAULT": "300 per minute",
+    "PORTAL_LIMIT_FILING": "5 per hour;20 per day",
+    "PORTAL_LIMIT_RECEIPT": "10 per minute;60 per hour",
+    "PORTAL_LIMIT_RECEIPT_TARGET": "5 per minute;30 per hour",
+    "PORTAL_LIMIT_MESSAGE": "10 per hour;40 per day",
+    "PORTAL_LIMIT_LOGIN": "10 per minute;100 per hour",
+    "PORTAL_LIMIT_LOGIN_ACCOUNT": "5 per minute;30 per hour",
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"expected true or false, got {value!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from PORTAL_* variables."""
+    env = os.environ if env is None else env
+    portal_env = env.get("PORTAL_ENV", "production").strip().lower() or "production"
+    if portal_env not in {"production", "development"}:
+        raise ConfigError(f"PORTAL_ENV must be production or development, got {portal_env!r}")
+    production = portal_env == "production"
+
+    instance_dir = Path(env.get("PORTAL_INSTANCE_DIR") or DEFAULT_INSTANCE_DIR)
+    default_db = f"sqlite:///{instance_dir / 'portal.db'}"
+    upload_dir = Path(env.get("PORTAL_UPLOAD_DIR") or instance_dir / "uploads")
+
+    try:
+        ratelimit_enabled = _bool(env.get("PORTAL_RATELIMIT_ENABLED"), True)
+    except ConfigError as exc:
+        raise ConfigError(f"PORTAL_RATELIMIT_ENABLED: {exc}") from None
+
+    max_file_mb = _int(env, "PORTAL_MAX_FILE_MB", 10, minimum=1)
+    max_files = _int(env, "PORTAL_MAX_FILES", 5, minimum=0)
+
+    config: dict[str, Any] = {
+        "PORTAL_ENV": portal_env,
+        "PORTAL_PRODUCTION": production,
+        "PORTAL_INSTANCE_DIR": str(instance_dir),
+        "SECRET_KEY": env.get("PORTAL_SECRET_KEY") or None,
+        "PORTAL_RECEIPT_KEY": env.get("PORTAL_RECEIPT_KEY") or None,
+        "PORTAL_DATA_KEYS": env.get("PORTAL_DATA_KEYS") or None,
+        "SQLALCHEMY_DATABASE_URI": env.get("PORTAL_DATABASE_URL") or default_db,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PORTAL_UPLOAD_DIR": str(upload_dir),
+        "PORTAL_PROXY_HOPS": _int(env, "PORTAL_PROXY_HOPS", 0),
+        "PORTAL_RETENTION_DAYS": _int(env, "PORTAL_RETENTION_DAYS", 90, minimum=1),
+        "PORTAL_EXIT_URL": env.get("PORTAL_EXIT_URL") or "https://www.naver.com/",
+        "PORTAL_HOTLINES_FILE": env.get("PORTAL_HOTLINES_FILE") or None,
+        "PORTAL_STATUS_IDLE_MINUTES": _int(env, "PORTAL_STATUS_IDLE_MINUTES", 15, minimum=1),
+        "PORTAL_STAFF_IDLE_MINUTES": _int(env, "PORTAL_STAFF_IDLE_MINUTES", 15, minimum=1),
+        "PORTAL_STAFF_SESSION_HOURS": _int(env, "PORTAL_STAFF_SESSION_HOURS", 12, minimum=1),
+        "PORTAL_LOCKOUT_FAILURES": _int(env, "PORTAL_LOCKOUT_FAILURES", 5, minimum=1),
+        "PORTAL_LOCKOUT_MINUTES": _int(env, "PORTAL_LOCKOUT_MINUTES", 15, minimum=1),
+        "PORTAL_MAX_FILES": max_files,
+        "PORTAL_MAX_FILE_BYTES": max_file_mb * 1024 * 1024,
+        "PORTAL_MAX_LINKS": _int(env, "PORTAL_MAX_LINKS", 20, minimum=1),
+        "PORTAL_PAGE_SIZE": _int(env, "PORTAL_PAGE_SIZE", 50, minimum=5),
+        "MAX_CONTENT_LENGTH": _int(env, "PORTAL_MAX_REQUEST_MB", 55, minimum=1) * 1024 * 1024,
+        # Werkzeug's per-field memory cap for non-file parts; the longest text field
+        # is far below this, so anything above it is hostile and gets a friendly 413.
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "MAX_FORM_PARTS": 400,
+        "RATELIMIT_ENABLED": ratelimit_enabled,
+        "RATELIMIT_STORAGE_URI": env.get("PORTAL_RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "portal",
+        "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+        "WTF_CSRF_SSL_STRICT": production,
+        "SESSION_COOKIE_NAME": "portal_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "BABEL_DEFAULT_LOCALE": "ko",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "PORTAL_HSTS": production,
+    }
+    for name, default in DEFAULT_LIMITS.items():
+        config[name] = env.get(name) or default
+
+    if production:
+        missing = [name for name in REQUIRED_SECRETS if not env.get(name)]
+        if missing:
+            raise ConfigError(
+                "PORTAL_ENV is production but these secrets are not set: "
+                + ", ".join(missing)
+                + ". Generate them with `flask --app portal keys generate` (data keys) and "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` (the others), "
+                "or set PORTAL_ENV=development to try the portal locally."
+            )
+    return config

@@ -1,0 +1,253 @@
+"""Field and file encryption, keyed hashes and the key ring: the only module that touches keys.
+
+Text is sealed with AES-256-GCM as ``e1.<key id>.<base64url(nonce | ciphertext)>``; the
+column's purpose (``case.description``, ...) is the associated data, so a ciphertext copied
+into another column does not open. ``PORTAL_DATA_KEYS`` is ``id:key[,id:key...]``; the first
+key seals new data and any listed key opens old data.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import Flask, current_app
+from sqlalchemy import Text
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+TEXT_PREFIX = "e1"
+FILE_MAGIC = b"PEF1"
+KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+DEV_SECRETS_NAME = "dev-secrets.json"
+
+
+class KeyRingError(ValueError):
+    """The key ring setting is malformed."""
+
+
+class DecryptionError(ValueError):
+    """Data does not open with any key in the ring (wrong key, tampering, or removed key)."""
+
+
+def _b64e(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _b64d(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def generate_data_key() -> str:
+    """A new ``id:key`` entry for PORTAL_DATA_KEYS."""
+    return f"k{secrets.token_hex(4)}:{_b64e(AESGCM.generate_key(bit_length=256))}"
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    keys: dict[str, bytes]
+    primary_id: str
+
+    @classmethod
+    def parse(cls, setting: str) -> KeyRing:
+        keys: dict[str, bytes] = {}
+        primary = None
+        for entry in (part.strip() for part in setting.split(",")):
+            if not entry:
+                continue
+            key_id, sep, encoded = entry.partition(":")
+            if not sep or not KEY_ID_PATTERN.match(key_id):
+                raise KeyRingError("each PORTAL_DATA_KEYS entry must look like id:base64key")
+            try:
+                raw = _b64d(encoded)
+            except (binascii.Error, ValueError):
+                raise KeyRingError(f"key {key_id!r} is not valid base64") from None
+            if len(raw) != 32:
+                raise KeyRingError(f"key {key_id!r} must be 32 bytes (256 bits)")
+            if key_id in keys:
+                raise KeyRingError(f"key id {key_id!r} appears twice")
+            keys[key_id] = raw
+            primary = primary or key_id
+        if primary is None:
+            raise KeyRingError("PORTAL_DATA_KEYS holds no key")
+        return cls(keys=keys, primary_id=primary)
+
+    def _open_key(self, key_id: str) -> AESGCM:
+        try:
+            return AESGCM(self.keys[key_id])
+        except KeyError:
+            raise DecryptionError(f"no key with id {key_id!r} in the ring") from None
+
+    def encrypt_text(self, plaintext: str, purpose: str) -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(self.keys[self.primary_id]).encrypt(
+            nonce, plaintext.encode("utf-8"), purpose.encode("ascii")
+        )
+        return f"{TEXT_PREFIX}.{self.primary_id}.{_b64e(nonce + sealed)}"
+
+    def decrypt_text(self, token: str, purpose: str) -> str:
+        prefix, _, rest = token.partition(".")
+        key_id, _, body = rest.partition(".")
+        if prefix != TEXT_PREFIX or not body:
+            raise DecryptionError("not an encrypted value")
+        try:
+            raw = _b64d(body)
+            opened = self._open_key(key_id).decrypt(raw[:12], raw[12:], purpose.encode("ascii"))
+        except (InvalidTag, binascii.Error, ValueError) as exc:
+            raise DecryptionError("value does not open with its key") from exc
+        return opened.decode("utf-8")
+
+    def text_key_id(self, token: str) -> str | None:
+        parts = token.split(".", 2)
+        return parts[1] if len(parts) == 3 and parts[0] == TEXT_PREFIX else None
+
+    def encrypt_bytes(self, data: bytes, purpose: str) -> bytes:
+        nonce = os.urandom(12)
+        kid = self.primary_id.encode("ascii")
+        sealed = AESGCM(self.keys[self.primary_id]).encrypt(nonce, data, purpose.encode("ascii"))
+        return FILE_MAGIC + bytes([len(kid)]) + kid + nonce + sealed
+
+    def bytes_key_id(self, blob: bytes) -> str | None:
+        if not blob.startswith(FILE_MAGIC) or len(blob) < 6:
+            return None
+        size = blob[4]
+        return blob[5 : 5 + size].decode("ascii", "replace")
+
+    def decrypt_bytes(self, blob: bytes, purpose: str) -> bytes:
+        key_id = self.bytes_key_id(blob)
+        if key_id is None:
+            raise DecryptionError("not an encrypted file")
+        start = 5 + len(key_id)
+        nonce, sealed = blob[start : start + 12], blob[start + 12 :]
+        try:
+            return self._open_key(key_id).decrypt(nonce, sealed, purpose.encode("ascii"))
+        except InvalidTag as exc:
+            raise DecryptionError("file does not open with its key") from exc
+
+
+@dataclass(frozen=True)
+class Secrets:
+    ring: KeyRing
+    receipt_key: bytes
+    lookup_key: bytes  # keyed hashes of links and client addresses
+
+
+def _derive(master: str, label: str) -> bytes:
+    return hmac.new(master.encode("utf-8"), label.encode("ascii"), hashlib.sha256).digest()
+
+
+def ensure_dev_secrets(instance_dir: str | os.PathLike[str]) -> dict[str, str]:
+    """Create the local development secrets once, atomically, and return them.
+
+    Every worker and CLI command reads the same file; the first process to need it
+    writes a temporary file and links it into place, so nobody sees half a file.
+    """
+    directory = Path(instance_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / DEV_SECRETS_NAME
+    if not target.exists():
+        fresh = {
+            "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
+            "PORTAL_RECEIPT_KEY": secrets.token_urlsafe(48),
+            "PORTAL_DATA_KEYS": generate_data_key(),
+        }
+        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=".dev-secrets-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(fresh, handle)
+            os.chmod(tmp_name, 0o600)
+            try:
+                os.link(tmp_name, target)
+                log.warning(
+                    "development mode: created local keys in %s; never use them in production",
+                    target,
+                )
+            except FileExistsError:
+                pass  # another process won the race; use its file
+        finally:
+            os.unlink(tmp_name)
+    return json.loads(target.read_text(encoding="utf-8"))
+
+
+def init_app(app: Flask) -> None:
+    """Resolve secrets (generating local ones in development) and install the key ring."""
+    config = app.config
+    if not config.get("PORTAL_PRODUCTION") and not all(
+        config.get(name) for name in ("SECRET_KEY", "PORTAL_RECEIPT_KEY", "PORTAL_DATA_KEYS")
+    ):
+        local = ensure_dev_secrets(config["PORTAL_INSTANCE_DIR"])
+        config["SECRET_KEY"] = config.get("SECRET_KEY") or local["PORTAL_SECRET_KEY"]
+        config["PORTAL_RECEIPT_KEY"] = (
+            config.get("PORTAL_RECEIPT_KEY") or local["PORTAL_RECEIPT_KEY"]
+        )
+        config["PORTAL_DATA_KEYS"] = config.get("PORTAL_DATA_KEYS") or local["PORTAL_DATA_KEYS"]
+    app.extensions["portal_secrets"] = Secrets(
+        ring=KeyRing.parse(config["PORTAL_DATA_KEYS"]),
+        receipt_key=_derive(config["PORTAL_RECEIPT_KEY"], "receipt"),
+        lookup_key=_derive(config["SECRET_KEY"], "lookup"),
+    )
+    # The keys live in the ring now; nothing else should read them from config.
+    config["PORTAL_DATA_KEYS"] = "(loaded)"
+    config["PORTAL_RECEIPT_KEY"] = "(loaded)"
+
+
+def _secrets() -> Secrets:
+    return current_app.extensions["portal_secrets"]
+
+
+def ring() -> KeyRing:
+    return _secrets().ring
+
+
+def receipt_digest(normalised_receipt: str) -> str:
+    return hmac.new(
+        _secrets().receipt_key, normalised_receipt.encode("ascii"), hashlib.sha256
+    ).hexdigest()
+
+
+def lookup_digest(purpose: str, value: str) -> str:
+    """Keyed hash for finding equal values (links, client addresses) without storing them."""
+    message = purpose.encode("ascii") + b"\x00" + value.encode("utf-8")
+    return hmac.new(_secrets().lookup_key, message, hashlib.sha256).hexdigest()
+
+
+def digests_equal(left: str, right: str) -> bool:
+    return hmac.compare_digest(left.encode("ascii"), right.encode("ascii"))
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class EncryptedText(TypeDecorator[str]):
+    """A text column stored sealed under the key ring; the purpose binds it to its column."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        if value is None:
+            return None
+        return ring().encrypt_text(value, self.purpose)
+
+    def process_result_value(self, value: str | None, dialect: object) -> str | None:
+        if value is None:
+            return None
+        return ring().decrypt_text(value, self.purpose)

@@ -1,0 +1,88 @@
+"""Every named rate limit, declared in one place and adjustable by PORTAL_LIMIT_* settings.
+
+Limits key on a keyed hash of the client address (never the address itself), and, for
+receipt checks and staff logins, also on the target, so neither one client nor many
+clients can grind through receipts or one account's password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, request
+from flask.wrappers import Response
+from flask_limiter import Limiter
+
+from . import crypto
+
+
+def client_key() -> str:
+    """The rate-limit identity of the client: an HMAC of its address, never the address."""
+    return crypto.lookup_digest("client", request.remote_addr or "unknown")[:32]
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+limiter = Limiter(
+    key_func=client_key,
+    default_limits=[_setting("PORTAL_LIMIT_DEFAULT")],
+)
+
+
+@limiter.request_filter
+def _static_files_are_free() -> bool:
+    return request.endpoint in {"static", "health.healthz", "health.readyz"}
+
+
+def _filing_was_accepted(response: Response) -> bool:
+    return bool(g.get("case_filed"))
+
+
+def _receipt_target_key() -> str:
+    from .receipts import normalise_receipt
+
+    entered = normalise_receipt(request.form.get("receipt", "")) or "malformed"
+    return "receipt:" + crypto.lookup_digest("receipt-attempt", entered)[:32]
+
+
+def _login_account_key() -> str:
+    account = request.form.get("email", "").strip().lower() or str(g.get("login_pending", ""))
+    return "account:" + crypto.lookup_digest("login-account", account)[:32]
+
+
+# Filing counts accepted reports only: a language switch, an add-link round trip or a
+# refused form never uses up a victim's quota.
+filing = limiter.limit(
+    _setting("PORTAL_LIMIT_FILING"),
+    scope="filing",
+    methods=["POST"],
+    deduct_when=_filing_was_accepted,
+)
+
+receipt_per_client = limiter.limit(
+    _setting("PORTAL_LIMIT_RECEIPT"), scope="receipt", methods=["POST"]
+)
+receipt_per_target = limiter.limit(
+    _setting("PORTAL_LIMIT_RECEIPT_TARGET"),
+    scope="receipt-target",
+    methods=["POST"],
+    key_func=_receipt_target_key,
+)
+
+message_from_victim = limiter.limit(
+    _setting("PORTAL_LIMIT_MESSAGE"), scope="victim-message", methods=["POST"]
+)
+
+login_per_client = limiter.limit(_setting("PORTAL_LIMIT_LOGIN"), scope="login", methods=["POST"])
+login_per_account = limiter.limit(
+    _setting("PORTAL_LIMIT_LOGIN_ACCOUNT"),
+    scope="login-account",
+    methods=["POST"],
+    key_func=_login_account_key,
+)
+
+
+def init_app(app: Flask) -> None:
+    limiter.init_app(app)

@@ -1,0 +1,33 @@
+"""Logging that never writes a client address (the development server would)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask
+
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+# Three or more colons, or a "::": an IPv6 address, not a clock time like 04:30:45.
+_IPV6 = re.compile(
+    r"(?<![\w:])(?:[0-9a-fA-F]{0,4}:){3,7}[0-9a-fA-F]{0,4}(?![\w:])"
+    r"|(?<![\w:])[0-9a-fA-F:]*::[0-9a-fA-F:.]*(?![\w:])"
+)
+
+
+class RedactAddresses(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _IPV6.sub("-", _IPV4.sub("-", message))
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
+        return True
+
+
+def init_app(app: Flask) -> None:
+    redactor = RedactAddresses()
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactAddresses) for f in logger.filters):
+            logger.addFilter(redactor)

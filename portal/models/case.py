@@ -1,0 +1,146 @@
+"""A victim's report and what hangs off it: links, messages, internal notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..choices import HARMS, HELP, codes_of
+from ..crypto import EncryptedText
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_ref: Mapped[str] = mapped_column(String(20), unique=True)
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    submission_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    language: Mapped[str] = mapped_column(String(5))
+
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    priority_rank: Mapped[int] = mapped_column(SmallInteger, default=2)
+    team: Mapped[str] = mapped_column(String(20), default="takedown")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    filer: Mapped[str] = mapped_column(String(20))
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    minor_in_content: Mapped[str | None] = mapped_column(String(10))
+    minor_involved: Mapped[bool] = mapped_column(Boolean, default=False)
+    harm_mask: Mapped[int] = mapped_column(Integer, default=0)
+    help_mask: Mapped[int] = mapped_column(Integer, default=0)
+    platform_mask: Mapped[int] = mapped_column(Integer, default=0)
+    threatened_now: Mapped[bool] = mapped_column(Boolean, default=False)
+    personal_info_exposed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    consent_nonconsensual: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_processing: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_takedown: Mapped[bool] = mapped_column(Boolean, default=False)
+    preserve_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
+    guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    description: Mapped[str | None] = mapped_column(EncryptedText("case.description"))
+    contact_method: Mapped[str] = mapped_column(String(10), default="none")
+    contact_email: Mapped[str | None] = mapped_column(EncryptedText("case.contact_email"))
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedText("case.contact_phone"))
+    contact_times: Mapped[str | None] = mapped_column(EncryptedText("case.contact_times"))
+    phone_call_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    voicemail_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    victim_unread: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    links: Mapped[list[Link]] = relationship(
+        back_populates="case", order_by="Link.position", cascade="all, delete-orphan"
+    )
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="case", order_by="Message.id", cascade="all, delete-orphan"
+    )
+    notes: Mapped[list[Note]] = relationship(
+        back_populates="case", order_by="Note.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        # The queue: open cases, most urgent first, then oldest (keyset pagination).
+        Index("ix_cases_queue", "status", "priority_rank", "created_at", "id"),
+        Index("ix_cases_assignee", "assignee_id", "status"),
+    )
+
+    @property
+    def harms(self) -> list[str]:
+        return codes_of(self.harm_mask, HARMS)
+
+    @property
+    def help_wanted(self) -> list[str]:
+        return codes_of(self.help_mask, HELP)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.purged_at is not None
+
+
+class Link(db.Model):
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    url: Mapped[str] = mapped_column(EncryptedText("link.url"))
+    url_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    platform: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(EncryptedText("link.note"))
+    takedown_status: Mapped[str] = mapped_column(String(20), default="reported")
+    takedown_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="links")
+
+
+class Message(db.Model):
+    """A message between the victim and staff; shown on /status."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(10))  # "victim" or "staff"
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    body: Mapped[str] = mapped_column(EncryptedText("message.body"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="messages")
+
+
+class Note(db.Model):
+    """An internal note: staff only, never shown to the victim."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    body: Mapped[str] = mapped_column(EncryptedText("note.body"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="notes")
+
+
+class StatusCount(db.Model):
+    """Cases per status, kept up to date in the same transaction as every status change,
+    so the queue's tabs never count a million rows."""
+
+    __tablename__ = "status_counts"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)

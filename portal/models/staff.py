@@ -1,0 +1,44 @@
+"""Support staff accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..crypto import EncryptedText
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class Staff(UserMixin, db.Model):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10), default="staff")  # "staff" or "admin"
+    language: Mapped[str] = mapped_column(String(5), default="ko")
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("staff.totp_secret"))
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_token: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_active(self) -> bool:
+        return self.enabled
+
+    def get_id(self) -> str:
+        # Flask-Login's alternative id: logging out or resetting rotates the token,
+        # which ends every session cookie that was issued before.
+        return f"{self.id}:{self.session_token or ''}"

@@ -1,0 +1,7 @@
+"""The victims' side of the portal."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,270 @@
+"""Victim pages: home, the report form, the one-time receipt, status, privacy."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import (
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.wrappers import Response
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import audit, crypto, limits, retention
+from ..extensions import csrf, db
+from ..i18n import LANGUAGES, switch_language
+from ..intake import DuplicateSubmission, IntakeRefused, file_case
+from ..models import Case, Message, utcnow
+from ..receipts import normalise_receipt, receipt_hash
+from . import bp, status_session
+from .forms import ConfirmForm, ReceiptForm, ReplyForm, ReportForm, SavedForm
+
+log = logging.getLogger(__name__)
+
+RECEIPT_ONCE = "receipt_once"
+
+
+def _language() -> str:
+    return str(get_locale() or "ko")
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("public/home.html")
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    return render_template(
+        "public/privacy.html", retention_days=current_app.config["PORTAL_RETENTION_DAYS"]
+    )
+
+
+# -- the report form ----------------------------------------------------------------------
+def _render_report(
+    form: ReportForm, status: int = 200, notice: str | None = None
+) -> tuple[str, int]:
+    return render_template("public/report.html", form=form, notice=notice), status
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@limits.filing
+@csrf.exempt  # the form checks its own token, so an expired one gives the form back filled
+def report() -> Response | tuple[str, int]:
+    max_links = current_app.config["PORTAL_MAX_LINKS"]
+    form = ReportForm(max_links=max_links)
+    if request.method == "GET":
+        form.submission_key.data = secrets.token_urlsafe(24)
+        return _render_report(form)
+
+    if not form.submission_key.data:
+        form.submission_key.data = secrets.token_urlsafe(24)
+    language_switch = request.form.get("switch_lang")
+    if language_switch in LANGUAGES:
+        switch_language(language_switch)
+        return _render_report(form)
+    if "add_link" in request.form:
+        added = form.add_link_row()
+        notice = None if added else _("You can add up to %(max)d links.", max=max_links)
+        return _render_report(form, notice=notice)
+
+    if not form.validate():
+        return _render_report(form, status=400)
+    if form.is_bot:
+        # Looks like success to the bot; nothing is stored.
+        return redirect(url_for("public.filed_receipt"), code=303)
+
+    try:
+        filed = file_case(db.session, form.to_filing(_language()))
+        db.session.commit()
+    except DuplicateSubmission as duplicate:
+        db.session.rollback()
+        return render_template("public/already_filed.html", case_ref=duplicate.case_ref), 200
+    except IntakeRefused:
+        db.session.rollback()
+        abort(400)
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.error("filing failed, database unavailable: %s", type(error).__name__)
+        notice = _(
+            "We could not save your report just now. Nothing you typed is lost: "
+            "please wait a minute and press Send again."
+        )
+        return _render_report(form, status=503, notice=notice)
+
+    g.case_filed = True
+    sealed = crypto.ring().encrypt_text(f"{filed.receipt}|{filed.case.case_ref}", "session.receipt")
+    session[RECEIPT_ONCE] = sealed
+    return redirect(url_for("public.filed_receipt"), code=303)
+
+
+@bp.get("/report/receipt")
+def filed_receipt() -> tuple[str, int] | str:
+    sealed = session.pop(RECEIPT_ONCE, None)
+    if not sealed:
+        return render_template("public/receipt_gone.html")
+    receipt, case_ref = crypto.ring().decrypt_text(sealed, "session.receipt").split("|", 1)
+    form = SavedForm(receipt=receipt, case_ref=case_ref)
+    return render_template("public/receipt.html", form=form, receipt=receipt, case_ref=case_ref)
+
+
+def _receipt_matches(receipt: str, case_ref: str) -> bool:
+    digits = normalise_receipt(receipt)
+    if digits is None:
+        return False
+    stored = db.session.scalar(select(Case.receipt_hash).where(Case.case_ref == case_ref))
+    return bool(stored) and crypto.digests_equal(stored, receipt_hash(digits))
+
+
+@bp.post("/report/saved")
+def receipt_saved() -> Response | tuple[str, int]:
+    form = SavedForm()
+    receipt, case_ref = form.receipt.data or "", form.case_ref.data or ""
+    if not form.validate() or not _receipt_matches(receipt, case_ref):
+        abort(400)
+    if "download" in request.form:
+        body = _("Case number: %(ref)s\nReceipt code: %(receipt)s\n", ref=case_ref, receipt=receipt)
+        response = make_response(body)
+        response.mimetype = "text/plain"
+        response.charset = "utf-8"
+        response.headers["Content-Disposition"] = 'attachment; filename="receipt.txt"'
+        return response
+    if not form.saved.data:
+        error = _("Please save your receipt code, then tick the box to confirm.")
+        return render_template(
+            "public/receipt.html", form=form, receipt=receipt, case_ref=case_ref, error=error
+        ), 400
+    return redirect(url_for("public.report_done"), code=303)
+
+
+@bp.get("/report/done")
+def report_done() -> str:
+    return render_template("public/done.html")
+
+
+# -- status: come back with the receipt ------------------------------------------------------
+@bp.route("/status", methods=["GET", "POST"])
+@limits.receipt_per_client
+@limits.receipt_per_target
+def status() -> Response | tuple[str, int]:
+    form = ReceiptForm()
+    notice = (
+        _("For your safety, you were signed out after a while without activity.")
+        if (status_session.pop_expired_notice())
+        else None
+    )
+    if request.method == "GET":
+        return render_template("public/status_entry.html", form=form, notice=notice), 200
+    if not form.validate():
+        abort(400)
+    digits = normalise_receipt(form.receipt.data)
+    case = None
+    if digits:
+        digest = receipt_hash(digits)
+        case = db.session.scalar(select(Case).where(Case.receipt_hash == digest))
+        if case is not None and not crypto.digests_equal(case.receipt_hash or "", digest):
+            case = None
+    if case is None:
+        error = _(
+            "We could not open a report with this code. Please check the 20 digits and try again."
+        )
+        return render_template("public/status_entry.html", form=form, error=error), 200
+    if case.status == "withdrawn":
+        return render_template(
+            "public/status_entry.html", form=ReceiptForm(formdata=None), withdrawn=True
+        ), 200
+    status_session.start(case.id)
+    return redirect(url_for("public.status_case"), code=303)
+
+
+def _open_case() -> Case | None:
+    case_id = status_session.case_id()
+    if case_id is None:
+        return None
+    case = db.session.get(Case, case_id)
+    if case is None or case.status == "withdrawn":
+        status_session.end()
+        return None
+    return case
+
+
+def _render_case(
+    case: Case, reply: ReplyForm | None = None, status: int = 200, sent: bool = False
+) -> tuple[str, int]:
+    messages = db.session.scalars(
+        select(Message).where(Message.case_id == case.id).order_by(Message.id)
+    ).all()
+    return render_template(
+        "public/status_case.html",
+        case=case,
+        messages=messages,
+        reply=reply or ReplyForm(formdata=None),
+        leave=ConfirmForm(formdata=None),
+        sent=sent,
+    ), status
+
+
+@bp.get("/status/case")
+def status_case() -> Response | tuple[str, int]:
+    case = _open_case()
+    if case is None:
+        return redirect(url_for("public.status"), code=303)
+    return _render_case(case, sent=bool(session.pop("reply_sent", False)))
+
+
+@bp.post("/status/case/reply")
+@limits.message_from_victim
+@csrf.exempt  # ReplyForm checks its token itself so an expired form keeps the message
+def status_reply() -> Response | tuple[str, int]:
+    case = _open_case()
+    if case is None:
+        return redirect(url_for("public.status"), code=303)
+    form = ReplyForm()
+    if not form.validate():
+        return _render_case(case, reply=form, status=400)
+    now = utcnow()
+    db.session.add(
+        Message(case_id=case.id, sender="victim", body=form.cleaned_body, created_at=now)
+    )
+    case.victim_unread = True
+    case.last_activity_at = now
+    audit.record(db.session, "victim.message", actor="victim", case_ref=case.case_ref)
+    db.session.commit()
+    session["reply_sent"] = True
+    return redirect(url_for("public.status_case"), code=303)
+
+
+@bp.route("/status/case/withdraw", methods=["GET", "POST"])
+def status_withdraw() -> Response | tuple[str, int]:
+    case = _open_case()
+    if case is None:
+        return redirect(url_for("public.status"), code=303)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        if not form.confirm.data:
+            error = _("Please tick the box to confirm that you want to delete your report.")
+            return render_template("public/withdraw.html", form=form, case=case, error=error), 400
+        erased = retention.withdraw(db.session, case)
+        db.session.commit()
+        status_session.end()
+        return render_template("public/withdrawn.html", erased=erased), 200
+    return render_template("public/withdraw.html", form=form, case=case), 200
+
+
+@bp.post("/status/leave")
+def status_leave() -> Response:
+    ConfirmForm().validate()  # CSRF checked globally; leaving needs nothing else
+    status_session.end()
+    return redirect(url_for("public.home", left=1), code=303)

@@ -1,0 +1,73 @@
+"""The one place that calls bleach: Unicode normalisation, control characters, markup, caps.
+
+Free text is stored as plain text and escaped on output; stripping markup here is a second
+wall, so nothing a victim writes can become live HTML in a staff member's browser.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+
+import bleach
+
+# Bidirectional overrides can make text read differently on a staff screen than it is
+# stored; they have no place in a report.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# Caps for every free-text field, in characters after normalisation.
+LIMITS = {
+    "description": 5000,
+    "link": 2000,
+    "link_note": 500,
+    "email": 254,
+    "phone": 32,
+    "contact_times": 200,
+    "message": 3000,
+    "note": 3000,
+    "reason": 500,
+}
+
+
+class TextRefused(ValueError):
+    """Text that is refused as it stands; ``reason`` is ``control`` or ``too_long``."""
+
+    def __init__(self, reason: str, *, limit: int = 0, length: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.limit = limit
+        self.length = length
+
+
+def _refuse_controls(text: str, multiline: bool) -> None:
+    allowed = {"\n", "\t"} if multiline else {"\t"}
+    for char in text:
+        if char in allowed:
+            continue
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+            raise TextRefused("control")
+
+
+def strip_markup(text: str) -> str:
+    if "<" not in text and "&" not in text:
+        return text
+    cleaned = bleach.clean(text, tags=set(), attributes={}, strip=True, strip_comments=True)
+    return html.unescape(cleaned)
+
+
+def clean_text(value: str | None, *, max_length: int, multiline: bool = False) -> str:
+    """Normalise (NFC), refuse control characters, strip markup, trim, and enforce the cap."""
+    if value is None:
+        return ""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    _refuse_controls(text, multiline)
+    text = strip_markup(unicodedata.normalize("NFC", text)).strip()
+    if len(text) > max_length:
+        raise TextRefused("too_long", limit=max_length, length=len(text))
+    return text
+
+
+def clean_field(kind: str, value: str | None) -> str:
+    """clean_text with the cap and line rule of a named field kind."""
+    multiline = kind in {"description", "message", "note"}
+    return clean_text(value, max_length=LIMITS[kind], multiline=multiline)

@@ -1,0 +1,51 @@
+"""Template globals and filters: language, quick exit, hotlines, Korea-time dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_datetime, get_locale
+
+from . import choices, content
+from .i18n import LANGUAGES
+
+
+def _language() -> str:
+    return str(get_locale() or "ko")
+
+
+def _other_language() -> str:
+    return "en" if _language() == "ko" else "ko"
+
+
+def _switch_url(language: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = language
+    if request.endpoint and request.method == "GET":
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("public.home", lang=language)
+
+
+def _when(value: datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, style)
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _portal_globals() -> dict:
+        return {
+            "lang": _language(),
+            "other_lang": _other_language(),
+            "languages": LANGUAGES,
+            "switch_url": _switch_url,
+            "exit_url": current_app.config["PORTAL_EXIT_URL"],
+            "hotlines": content.hotlines,
+            "choices": choices,
+        }
+
+    app.jinja_env.filters["when"] = _when
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

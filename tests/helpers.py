@@ -1,0 +1,91 @@
+"""Helpers that act as a victim would: open the form, fill it, send it, read the receipt."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from .conftest import csrf_from, page_text
+
+CASE_REF = re.compile(r'id="case-ref">([^<]+)<')
+RECEIPT = re.compile(r'id="receipt">([^<]+)<')
+H1 = re.compile(r"<h1>(.*?)</h1>", re.S)
+HTML_LANG = re.compile(r'<html lang="([a-z]+)">')
+
+
+def report_data(**changes: Any) -> dict[str, Any]:
+    """A complete, valid report; pass a value of None to leave a field out."""
+    data: dict[str, Any] = {
+        "filer": "self",
+        "age_band": "adult",
+        "minor_in_content": "no",
+        "harms": ["deepfake", "distribution"],
+        "links-0-url": "https://t.me/badchannel/123",
+        "links-0-note": "posted on 20 November",
+        "links-1-url": "@nudifybot",
+        "links-1-note": "",
+        "links-2-url": "",
+        "links-2-note": "",
+        "help_wanted": ["takedown", "counseling"],
+        "description": "A bot made fake images from my profile photo.",
+        "contact_method": "none",
+        "consent_nonconsensual": "y",
+        "consent_processing": "y",
+        "consent_takedown": "y",
+        "submission_key": None,
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def open_form(client: FlaskClient, lang: str | None = None) -> tuple[str, str]:
+    """GET /report; returns (csrf token, submission key)."""
+    response = client.get("/report" + (f"?lang={lang}" if lang else ""))
+    assert response.status_code == 200
+    html = page_text(response)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', html)
+    return csrf_from(html), key.group(1) if key else ""
+
+
+def post_report(client: FlaskClient, lang: str | None = None, **changes: Any) -> Any:
+    token, key = open_form(client, lang)
+    data = report_data(**changes)
+    data.setdefault("csrf_token", token)
+    data.setdefault("submission_key", key)
+    return client.post("/report", data=data)
+
+
+def file_report(client: FlaskClient, lang: str | None = None, **changes: Any) -> tuple[str, str]:
+    """File a valid report and return (case_ref, receipt) from the receipt page."""
+    response = post_report(client, lang, **changes)
+    assert response.status_code == 303, page_text(response)[:2000]
+    assert response.headers["Location"].endswith("/report/receipt")
+    receipt_page = client.get("/report/receipt")
+    html = page_text(receipt_page)
+    return CASE_REF.search(html).group(1), RECEIPT.search(html).group(1)
+
+
+def open_status(client: FlaskClient, receipt: str) -> Any:
+    token = csrf_from(page_text(client.get("/status")))
+    return client.post("/status", data={"receipt": receipt, "csrf_token": token})
+
+
+def h1(response: Any) -> str:
+    match = H1.search(page_text(response))
+    return match.group(1).strip() if match else ""
+
+
+BOUNDARY = "portal-test-boundary"
+
+
+def multipart_body(fields: dict[str, str]) -> bytes:
+    """An in-memory multipart body (the test client would spool big ones to an unclosed file)."""
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        )
+    parts.append(f"--{BOUNDARY}--\r\n")
+    return "".join(parts).encode("utf-8")
