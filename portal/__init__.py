@@ -34,13 +34,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         )
 
     from . import crypto, errors, headers, i18n, limits, logs
-    from .extensions import csrf, db, migrate
+    from .extensions import csrf, db, login_manager, migrate
 
     crypto.init_app(app)
     logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "portal" / "migrations"))
     csrf.init_app(app)
+    login_manager.init_app(app)
     i18n.init_app(app)
     limits.init_app(app)
     headers.init_app(app)
@@ -49,11 +50,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables with the metadata)
     from .health import bp as health_bp
     from .public import bp as public_bp
+    from .staff import bp as staff_bp
     from .templating import init_app as init_templating
 
     init_templating(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(staff_bp)
 
     from .cli import init_app as init_cli
 

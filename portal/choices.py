@@ -116,6 +116,33 @@ PRIORITIES = {
 }
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
 
+# Where each link stands in its takedown.
+TAKEDOWN_STATUSES = {
+    "reported": _l("Reported by victim"),
+    "requested": _l("Removal requested"),
+    "kcsc_request": _l("Correction request sent (KCSC)"),
+    "removed": _l("Removed"),
+    "refused": _l("Platform refused"),
+    "reappeared": _l("Uploaded again"),
+}
+
+PLATFORMS = {
+    "telegram": _l("Telegram"),
+    "x": _l("X (Twitter)"),
+    "instagram": _l("Instagram"),
+    "facebook": _l("Facebook"),
+    "youtube": _l("YouTube"),
+    "tiktok": _l("TikTok"),
+    "kakao": _l("Kakao"),
+    "naver": _l("Naver"),
+    "daum": _l("Daum"),
+    "discord": _l("Discord"),
+    "reddit": _l("Reddit"),
+    "google_drive": _l("Google Drive"),
+    "dcinside": _l("DC Inside"),
+    "web": _l("Other website"),
+}
+
 TEAMS = {
     "takedown": _l("Takedown team"),
     "counseling": _l("Counseling team"),

@@ -5,13 +5,105 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from . import audit, counters, crypto
+from . import accounts, audit, counters, crypto
 from .extensions import db
+from .models import Staff
 
 keys_cli = AppGroup("keys", help="Encryption keys.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 counters_cli = AppGroup("counters", help="The queue's per-status counts.")
+staff_cli = AppGroup("staff", help="Staff accounts.")
+
+
+def _read_password(confirm: bool) -> str:
+    """Read the password from standard input (never a terminal prompt): one line, or two."""
+    stream = click.get_text_stream("stdin")
+    first = stream.readline().rstrip("\r\n")
+    if confirm:
+        second = stream.readline().rstrip("\r\n")
+        if first != second:
+            raise click.ClickException("the two passwords on standard input differ")
+    if not first:
+        raise click.ClickException("no password on standard input")
+    return first
+
+
+@staff_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(accounts.ROLES), default="staff", show_default=True)
+@click.option(
+    "--language", type=click.Choice(accounts.STAFF_LANGUAGES), default="ko", show_default=True
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password once from standard input (default: twice, to confirm).",
+)
+def staff_create(email: str, role: str, language: str, password_stdin: bool) -> None:
+    """Create an account; prints the otpauth:// URI for the authenticator app."""
+    password = _read_password(confirm=not password_stdin)
+    try:
+        member = accounts.create_staff(db.session, email, password, role=role, language=language)
+    except accounts.AccountError as problem:
+        raise click.ClickException(f"cannot create {email}: {problem.reason}") from None
+    audit.record(db.session, "cli.staff_created", actor="cli", target=member.id, role=role)
+    db.session.commit()
+    click.echo(f"created {member.email} ({member.role})")
+    click.echo(accounts.provisioning_uri(member))
+
+
+def _find(email: str) -> Staff:
+    member = accounts.find_staff(db.session, email)
+    if member is None:
+        raise click.ClickException(f"no account {email}")
+    return member
+
+
+@staff_cli.command("disable")
+@click.argument("email")
+def staff_disable(email: str) -> None:
+    """Disable an account and end its sessions."""
+    member = _find(email)
+    member.enabled = False
+    accounts.end_sessions(member)
+    audit.record(db.session, "cli.staff_disabled", actor="cli", target=member.id)
+    db.session.commit()
+    click.echo(f"disabled {member.email}")
+
+
+@staff_cli.command("enable")
+@click.argument("email")
+def staff_enable(email: str) -> None:
+    """Enable a disabled account and clear any lockout."""
+    member = _find(email)
+    member.enabled = True
+    member.failed_logins = 0
+    member.locked_until = None
+    audit.record(db.session, "cli.staff_enabled", actor="cli", target=member.id)
+    db.session.commit()
+    click.echo(f"enabled {member.email}")
+
+
+@staff_cli.command("reset-2fa")
+@click.argument("email")
+def staff_reset_2fa(email: str) -> None:
+    """Give an account a new TOTP secret; prints the new otpauth:// URI."""
+    member = _find(email)
+    uri = accounts.reset_2fa(member)
+    audit.record(db.session, "cli.staff_2fa_reset", actor="cli", target=member.id)
+    db.session.commit()
+    click.echo(uri)
+
+
+@staff_cli.command("list")
+def staff_list() -> None:
+    """List accounts: email, role, language, enabled, last sign-in."""
+    for member in db.session.scalars(select(Staff).order_by(Staff.email)):
+        state = "enabled" if member.enabled else "disabled"
+        last = member.last_login_at.isoformat(timespec="minutes") if member.last_login_at else "-"
+        click.echo(f"{member.email}\t{member.role}\t{member.language}\t{state}\t{last}")
 
 
 @keys_cli.command("generate")
@@ -45,5 +137,5 @@ def counters_recount() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (keys_cli, audit_cli, counters_cli):
+    for group in (keys_cli, audit_cli, counters_cli, staff_cli):
         app.cli.add_command(group)

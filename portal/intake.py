@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, counters, crypto
-from .choices import HARMS, HELP, PRIORITY_RANK, mask_of
-from .evidence import PLATFORMS, ParsedLink
+from .choices import HARMS, HELP, PLATFORMS, PRIORITY_RANK, mask_of
+from .evidence import ParsedLink
 from .models import Case, Link, utcnow
 from .receipts import new_receipt, receipt_hash
 from .routing import is_minor_involved, route
@@ -122,9 +122,7 @@ def _build_case(filing: Filing, now: datetime) -> Case:
         minor_involved=minor,
         harm_mask=mask_of(filing.harms, HARMS),
         help_mask=mask_of(filing.help_wanted, HELP),
-        platform_mask=mask_of(
-            {link.parsed.platform for link in filing.links}, dict.fromkeys(PLATFORMS)
-        ),
+        platform_mask=mask_of({link.parsed.platform for link in filing.links}, PLATFORMS),
         threatened_now=filing.threatened_now,
         personal_info_exposed=filing.personal_info_exposed,
         consent_nonconsensual=filing.consent_nonconsensual,

@@ -18,6 +18,8 @@ _IPV6 = re.compile(
 class RedactAddresses(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if "Running on" in message:
+            return True  # the development server's own listening address, not a client
         redacted = _IPV6.sub("-", _IPV4.sub("-", message))
         if redacted != message:
             record.msg = redacted

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_timedelta, get_locale
 
 from . import choices, content
 from .i18n import LANGUAGES
@@ -33,6 +33,14 @@ def _when(value: datetime | None, style: str = "medium") -> str:
     return format_datetime(value, style)
 
 
+def _ago(delta: timedelta) -> str:
+    return format_timedelta(delta, add_direction=True, threshold=0.9)
+
+
+def _label(vocabulary: dict):  # noqa: ANN202
+    return lambda code: str(vocabulary.get(code, code))
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _portal_globals() -> dict:
@@ -47,5 +55,9 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["ago"] = _ago
+    app.jinja_env.filters["harm_label"] = _label(choices.HARMS)
+    app.jinja_env.filters["help_label"] = _label(choices.HELP)
+    app.jinja_env.filters["platform_label"] = _label(choices.PLATFORMS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..choices import HARMS, HELP, codes_of
+from ..choices import HARMS, HELP, OPEN_STATUSES, codes_of
 from ..crypto import EncryptedText
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from .staff import Staff
 from .types import UTCDateTime, utcnow
+
+OPEN_CASES_SQL = "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"  # noqa: S608 (constants)
 
 
 class Case(db.Model):
@@ -60,6 +66,7 @@ class Case(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    assignee: Mapped[Staff | None] = relationship("Staff", lazy="joined")
     links: Mapped[list[Link]] = relationship(
         back_populates="case", order_by="Link.position", cascade="all, delete-orphan"
     )
@@ -73,6 +80,15 @@ class Case(db.Model):
     __table_args__ = (
         # The queue: open cases, most urgent first, then oldest (keyset pagination).
         Index("ix_cases_queue", "status", "priority_rank", "created_at", "id"),
+        # The default "all open cases" view, across the open statuses.
+        Index(
+            "ix_cases_open_queue",
+            "priority_rank",
+            "created_at",
+            "id",
+            postgresql_where=text(OPEN_CASES_SQL),
+            sqlite_where=text(OPEN_CASES_SQL),
+        ),
         Index("ix_cases_assignee", "assignee_id", "status"),
     )
 
@@ -130,6 +146,7 @@ class Note(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    kind: Mapped[str] = mapped_column(String(10), default="note")  # note, priority, hold
     body: Mapped[str] = mapped_column(EncryptedText("note.body"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

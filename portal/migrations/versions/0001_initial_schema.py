@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-27 04:05:46.995484
+Create Date: 2026-11-27 04:15:08.967136
 
 """
 from alembic import op
@@ -129,6 +129,7 @@ def upgrade():
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_assignee', ['assignee_id', 'status'], unique=False)
+        batch_op.create_index('ix_cases_open_queue', ['priority_rank', 'created_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('new', 'triage', 'in_progress', 'waiting', 'monitoring')"), sqlite_where=sa.text("status IN ('new', 'triage', 'in_progress', 'waiting', 'monitoring')"))
         batch_op.create_index('ix_cases_queue', ['status', 'priority_rank', 'created_at', 'id'], unique=False)
 
     op.create_table('links',
@@ -170,6 +171,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_notes_case_id_cases'), ondelete='CASCADE'),
@@ -202,6 +204,7 @@ def downgrade():
     op.drop_table('links')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_queue')
+        batch_op.drop_index('ix_cases_open_queue', postgresql_where=sa.text("status IN ('new', 'triage', 'in_progress', 'waiting', 'monitoring')"), sqlite_where=sa.text("status IN ('new', 'triage', 'in_progress', 'waiting', 'monitoring')"))
         batch_op.drop_index('ix_cases_assignee')
 
     op.drop_table('cases')

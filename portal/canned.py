@@ -1,0 +1,85 @@
+"""Canned messages to victims, in Korean and English; staff edit them before sending.
+
+They are written in the victim's language (the case's language), whatever language the
+staff member's own pages are in, so they are plain text here rather than catalog entries.
+"""
+
+from __future__ import annotations
+
+CANNED: dict[str, dict[str, str]] = {
+    "received": {
+        "ko": (
+            "안녕하세요. 디지털 성범죄 피해 지원 담당자예요. 보내 주신 신고를 잘 받았고, "
+            "지금 내용을 살펴보고 있어요. 혼자 감당하지 않으셔도 돼요. "
+            "진행되는 대로 이곳에 다시 알려 드릴게요."
+        ),
+        "en": (
+            "Hello, this is a support worker. We received your report and are looking at it "
+            "now. You do not have to handle this alone. We will update you here as we go."
+        ),
+    },
+    "takedown_requested": {
+        "ko": (
+            "알려 주신 링크에 대해 플랫폼에 삭제를 요청했어요. 삭제되기까지 며칠에서 몇 주가 "
+            "걸릴 수 있어요. 삭제되면 이곳에 알려 드릴게요."
+        ),
+        "en": (
+            "We have asked the platform to remove the links you gave us. It can take from a "
+            "few days to a few weeks. We will tell you here when they are removed."
+        ),
+    },
+    "removed": {
+        "ko": (
+            "알려 주신 피해 촬영물이 삭제된 것을 확인했어요. 다시 올라오는지 계속 살펴볼게요. "
+            "다시 보이면 언제든 이곳에 알려 주세요."
+        ),
+        "en": (
+            "We have confirmed that the content you reported was removed. We will keep "
+            "watching for re-uploads. If you see it again, tell us here at any time."
+        ),
+    },
+    "need_links": {
+        "ko": (
+            "삭제를 요청하려면 피해 촬영물이 올라온 곳의 링크가 필요해요. 괜찮으시다면 링크나 "
+            "채널 이름(@이름)을 이곳에 남겨 주세요. 사진이나 영상 자체는 보내지 않으셔도 돼요."
+        ),
+        "en": (
+            "To ask for removal we need links to where the content appears. If you can, "
+            "please leave the links or channel names (@name) here. You do not need to send "
+            "the images themselves."
+        ),
+    },
+    "counseling": {
+        "ko": (
+            "상담 지원을 연결해 드릴 수 있어요. 편한 연락 방법과 시간을 알려 주시면 상담사가 "
+            "연락드릴게요. 지금 바로 이야기하고 싶다면 1366(24시간)으로 전화해도 돼요."
+        ),
+        "en": (
+            "We can connect you with a counselor. Tell us a safe way and time to reach you "
+            "and a counselor will contact you. To talk right now, you can call 1366 (24 hours)."
+        ),
+    },
+    "police": {
+        "ko": (
+            "경찰 신고를 원하시면 함께 준비할 수 있어요. 증거는 저희가 보관하고 있어요. "
+            "원하시는 진행 방법을 이곳에 알려 주세요."
+        ),
+        "en": (
+            "If you want to report to the police, we can prepare it with you. We are keeping "
+            "the evidence. Tell us here how you would like to go ahead."
+        ),
+    },
+}
+
+
+def canned_options(language: str) -> list[tuple[str, str]]:
+    """(key, first words) for each canned message in the given language."""
+    lang = language if language in ("ko", "en") else "ko"
+    return [(key, texts[lang][:40] + "…") for key, texts in CANNED.items()]
+
+
+def canned_message(key: str, language: str) -> str:
+    texts = CANNED.get(key)
+    if texts is None:
+        return ""
+    return texts.get(language) or texts["ko"]

@@ -1,0 +1,12 @@
+"""The support staff's side: login, the queue, case handling, and admin pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import admin, auth_views, case_views, guards, queue_views  # noqa: E402,F401
+
+bp.register_blueprint(admin_bp)

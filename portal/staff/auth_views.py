@@ -1,0 +1,194 @@
+"""Staff sign-in (password, then a TOTP code), sign-out, and the account page."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import timedelta
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask.wrappers import Response
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import accounts, audit, limits
+from ..extensions import db, login_manager
+from ..models import Staff, utcnow
+from . import bp
+from .forms import AccountForm, CodeForm, LoginForm, PasswordChangeForm
+from .guards import safe_next
+
+PENDING = "login_pending"
+PENDING_SECONDS = 300
+
+
+@login_manager.user_loader
+def _load_staff(alternative_id: str) -> Staff | None:
+    staff_id, _, token = alternative_id.partition(":")
+    if not staff_id.isdigit() or not token:
+        return None
+    staff = db.session.get(Staff, int(staff_id))
+    if staff is None or not staff.enabled or not staff.session_token:
+        return None
+    if not secrets.compare_digest(staff.session_token, token):
+        return None
+    return staff
+
+
+def _policy() -> accounts.LoginPolicy:
+    config = current_app.config
+    return accounts.LoginPolicy(
+        max_failures=config["PORTAL_LOCKOUT_FAILURES"],
+        lockout=timedelta(minutes=config["PORTAL_LOCKOUT_MINUTES"]),
+    )
+
+
+def _failed(staff: Staff | None, reason: str, stage: str) -> None:
+    audit.record(
+        db.session,
+        "login.failed",
+        staff=staff,
+        actor=None if staff else "unknown account",
+        reason=reason,
+        stage=stage,
+    )
+    db.session.commit()
+
+
+def neutral_failure() -> str:
+    """One message for every failure, so the page never tells which part was wrong."""
+    return _("The email, password or code is not right, or the account cannot sign in now.")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limits.login_per_client
+@limits.login_per_account
+def login() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.queue"), code=303)
+    form = LoginForm()
+    notice = None
+    if session.pop("staff_expired", False):
+        notice = _("You were signed out after a period without activity. Please sign in again.")
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        return render_template("staff/login.html", form=form, notice=notice)
+    if not form.validate():
+        return render_template("staff/login.html", form=form, error=neutral_failure()), 400
+    staff, outcome = accounts.check_password_step(
+        db.session, form.email.data or "", form.password.data or "", utcnow(), _policy()
+    )
+    if outcome != "ok":
+        _failed(staff, outcome, "password")
+        form.password.data = ""
+        return render_template("staff/login.html", form=form, error=neutral_failure()), 200
+    db.session.commit()
+    session[PENDING] = {
+        "id": staff.id,
+        "at": int(time.time()),
+        "next": safe_next(form.next.data) or "",
+    }
+    return redirect(url_for("staff.login_code"), code=303)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limits.login_per_client
+@limits.login_per_account
+def login_code() -> Response | str | tuple[str, int]:
+    pending = session.get(PENDING)
+    if (
+        not isinstance(pending, dict)
+        or int(time.time()) - int(pending.get("at", 0)) > PENDING_SECONDS
+    ):
+        session.pop(PENDING, None)
+        return redirect(url_for("staff.login"), code=303)
+    form = CodeForm()
+    if request.method == "GET":
+        return render_template("staff/login_code.html", form=form)
+    staff = db.session.get(Staff, int(pending["id"]))
+    if staff is None or not form.validate():
+        return render_template("staff/login_code.html", form=form, error=neutral_failure()), 400
+    outcome = accounts.check_code_step(staff, form.code.data or "", utcnow(), _policy())
+    if outcome != "ok":
+        _failed(staff, outcome, "code")
+        return render_template("staff/login_code.html", form=form, error=neutral_failure()), 200
+    target = safe_next(pending.get("next")) or url_for("staff.queue")
+    # A fresh session: nothing from before sign-in survives, so the cookie changes entirely.
+    session.clear()
+    login_user(staff)
+    now = int(time.time())
+    session["staff_since"] = now
+    session["staff_seen"] = now
+    session["sid"] = secrets.token_hex(16)
+    staff.last_login_at = utcnow()
+    audit.record(db.session, "login.success", staff=staff)
+    db.session.commit()
+    return redirect(target, code=303)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    staff = current_user._get_current_object()
+    accounts.end_sessions(staff)
+    audit.record(db.session, "logout", staff=staff)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    response = redirect(url_for("staff.login"), code=303)
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account() -> Response | str | tuple[str, int]:
+    staff: Staff = current_user._get_current_object()
+    language_form = AccountForm(prefix="lang", language=staff.language)
+    password_form = PasswordChangeForm(prefix="pw")
+    error = None
+    if request.method == "POST" and "lang-language" in request.form:
+        if language_form.validate() and language_form.language.data in accounts.STAFF_LANGUAGES:
+            staff.language = language_form.language.data
+            audit.record(db.session, "account.language", staff=staff, language=staff.language)
+            db.session.commit()
+            return redirect(url_for("staff.account", lang=staff.language, saved=1), code=303)
+    elif request.method == "POST":
+        error = _change_password(staff, password_form)
+        if error is None:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            return redirect(url_for("staff.login"), code=303)
+    return render_template(
+        "staff/account.html",
+        language_form=language_form,
+        password_form=password_form,
+        error=error,
+        saved=request.args.get("saved"),
+    ), (400 if error else 200)
+
+
+def password_problem(reason: str) -> str:
+    messages = {
+        "too_short": _("Use at least 12 characters."),
+        "too_long": _("Use at most 256 characters."),
+        "too_common": _("This password is too common or too simple. Choose a longer phrase."),
+        "contains_email": _("Do not use your email address in the password."),
+    }
+    return messages.get(reason, _("This password cannot be used."))
+
+
+def _change_password(staff: Staff, form: PasswordChangeForm) -> str | None:
+    if not form.validate():
+        return _("The form expired. Please try again.")
+    if not accounts.verify_password(staff, form.current.data or ""):
+        audit.record(db.session, "account.password_failed", staff=staff)
+        db.session.commit()
+        return _("Your current password is not right.")
+    if (form.new.data or "") != (form.confirm.data or ""):
+        return _("The two new passwords are not the same.")
+    try:
+        accounts.set_password(staff, form.new.data or "")
+    except accounts.AccountError as problem:
+        return password_problem(problem.reason)
+    audit.record(db.session, "account.password_changed", staff=staff)
+    return None

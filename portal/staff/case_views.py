@@ -1,0 +1,211 @@
+"""The case page and every action on it. Each action is a POST that redirects back (PRG)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.wrappers import Response
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import casework, workflow
+from ..canned import canned_message, canned_options
+from ..extensions import db
+from ..models import Case, Staff
+from ..sanitize import TextRefused, clean_field
+from . import bp
+from .forms import (
+    ActionForm,
+    AssignForm,
+    HoldForm,
+    LinkStatusForm,
+    PriorityForm,
+    StatusForm,
+    TextForm,
+)
+
+
+def workflow_message(reason: str) -> str:
+    messages = {
+        "already_assigned": _("Someone else claimed this case a moment ago."),
+        "not_assignee": _("Only the assigned staff member or an admin can do that."),
+        "not_assigned": _("This case is not assigned to anyone."),
+        "invalid_transition": _("That status change is not allowed from the current status."),
+        "admin_only": _("Only an admin can reopen a closed case."),
+        "withdrawn": _("The victim withdrew this case; it can no longer be changed."),
+        "reason_required": _("Please give a reason."),
+        "assignee_disabled": _("That account is disabled."),
+        "empty_text": _("Please write something first."),
+    }
+    return messages.get(reason, _("That action is not possible."))
+
+
+def _case_or_404(case_ref: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.case_ref == case_ref))
+    if case is None:
+        abort(404)
+    return case
+
+
+def _back(case: Case) -> Response:
+    return redirect(url_for("staff.case_detail", case_ref=case.case_ref), code=303)
+
+
+def _act(case_ref: str, form_class: type, action: Callable[[Case, object], str | None]) -> Response:
+    """Run one case action: CSRF-checked form, domain call, commit, flash, back to the case."""
+    case = _case_or_404(case_ref)
+    form = form_class()
+    if not form.validate():
+        flash(_("The form expired. Please try again."), "error")
+        return _back(case)
+    try:
+        done = action(case, form)
+    except workflow.WorkflowError as problem:
+        db.session.rollback()
+        flash(workflow_message(problem.reason), "error")
+        return _back(case)
+    except TextRefused:
+        db.session.rollback()
+        flash(_("The text is too long or contains characters we cannot accept."), "error")
+        return _back(case)
+    db.session.commit()
+    if done:
+        flash(done, "ok")
+    return _back(case)
+
+
+@bp.get("/cases/<case_ref>")
+def case_detail(case_ref: str) -> str:
+    staff: Staff = current_user._get_current_object()
+    case = casework.open_case(db.session, case_ref, staff)
+    if case is None:
+        abort(404)
+    db.session.commit()
+    colleagues = db.session.scalars(
+        select(Staff).where(Staff.enabled.is_(True)).order_by(Staff.email)
+    ).all()
+    assign_form = AssignForm()
+    assign_form.assignee.choices = [(str(s.id), s.email) for s in colleagues]
+    canned_key = request.args.get("canned")
+    message_form = TextForm(prefix="msg")
+    if canned_key:
+        message_form.body.data = canned_message(canned_key, case.language)
+    return render_template(
+        "staff/case.html",
+        case=case,
+        staff=staff,
+        next_statuses=workflow.allowed_next(case, staff),
+        related=casework.related_cases(db.session, case),
+        assign_form=assign_form,
+        action_form=ActionForm(),
+        status_form=StatusForm(),
+        priority_form=PriorityForm(priority=case.priority),
+        note_form=TextForm(prefix="note"),
+        message_form=message_form,
+        link_form=LinkStatusForm(),
+        hold_form=HoldForm(hold=case.legal_hold),
+        canned=canned_options(case.language),
+        retention_days=current_app.config["PORTAL_RETENTION_DAYS"],
+    )
+
+
+def _me() -> Staff:
+    return current_user._get_current_object()
+
+
+@bp.post("/cases/<case_ref>/claim")
+def case_claim(case_ref: str) -> Response:
+    def action(case: Case, _form: object) -> str:
+        workflow.claim(db.session, case, _me())
+        return _("You claimed this case.")
+
+    return _act(case_ref, ActionForm, action)
+
+
+@bp.post("/cases/<case_ref>/release")
+def case_release(case_ref: str) -> Response:
+    def action(case: Case, _form: object) -> str:
+        workflow.release(db.session, case, _me())
+        return _("You released this case.")
+
+    return _act(case_ref, ActionForm, action)
+
+
+@bp.post("/cases/<case_ref>/assign")
+def case_assign(case_ref: str) -> Response:
+    def action(case: Case, form: AssignForm) -> str:
+        raw = form.assignee.data or ""
+        assignee = db.session.get(Staff, int(raw)) if raw.isdigit() else None
+        if assignee is None:
+            raise workflow.WorkflowError("unknown_staff")
+        workflow.assign(db.session, case, _me(), assignee)
+        return _("Case assigned to %(email)s.", email=assignee.email)
+
+    return _act(case_ref, AssignForm, action)
+
+
+@bp.post("/cases/<case_ref>/status")
+def case_status(case_ref: str) -> Response:
+    def action(case: Case, form: StatusForm) -> str:
+        workflow.change_status(db.session, case, _me(), form.status.data or "")
+        return _("Status changed.")
+
+    return _act(case_ref, StatusForm, action)
+
+
+@bp.post("/cases/<case_ref>/priority")
+def case_priority(case_ref: str) -> Response:
+    def action(case: Case, form: PriorityForm) -> str:
+        reason = clean_field("reason", form.reason.data)
+        workflow.override_priority(db.session, case, _me(), form.priority.data or "", reason)
+        return _("Priority changed.")
+
+    return _act(case_ref, PriorityForm, action)
+
+
+@bp.post("/cases/<case_ref>/notes")
+def case_note(case_ref: str) -> Response:
+    def action(case: Case, form: TextForm) -> str | None:
+        body = clean_field("note", form.body.data)
+        if not body:
+            raise workflow.WorkflowError("empty_text")
+        casework.add_note(db.session, case, _me(), body)
+        return _("Internal note saved.")
+
+    return _act(case_ref, lambda: TextForm(prefix="note"), action)
+
+
+@bp.post("/cases/<case_ref>/messages")
+def case_message(case_ref: str) -> Response:
+    def action(case: Case, form: TextForm) -> str | None:
+        body = clean_field("message", form.body.data)
+        if not body:
+            raise workflow.WorkflowError("empty_text")
+        casework.send_message(db.session, case, _me(), body)
+        return _("Message sent to the victim.")
+
+    return _act(case_ref, lambda: TextForm(prefix="msg"), action)
+
+
+@bp.post("/cases/<case_ref>/links")
+def case_link(case_ref: str) -> Response:
+    def action(case: Case, form: LinkStatusForm) -> str:
+        raw = form.link_id.data or ""
+        if not raw.isdigit():
+            raise workflow.WorkflowError("unknown_link")
+        casework.set_link_status(db.session, case, _me(), int(raw), form.takedown_status.data or "")
+        return _("Link status updated.")
+
+    return _act(case_ref, LinkStatusForm, action)
+
+
+@bp.post("/cases/<case_ref>/hold")
+def case_hold(case_ref: str) -> Response:
+    def action(case: Case, form: HoldForm) -> str:
+        reason = clean_field("reason", form.reason.data)
+        casework.set_legal_hold(db.session, case, _me(), bool(form.hold.data), reason)
+        return _("Legal hold updated.")
+
+    return _act(case_ref, HoldForm, action)

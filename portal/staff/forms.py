@@ -1,0 +1,75 @@
+"""Staff forms. Every one carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+
+from .. import choices
+
+
+class LoginForm(FlaskForm):
+    email = StringField()
+    password = PasswordField()
+    next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    code = StringField()
+
+
+class ActionForm(FlaskForm):
+    """A button that needs only the CSRF token (logout, claim, release, reveal)."""
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(choices=list(choices.STATUSES), validate_choice=False)
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(validate_choice=False)
+
+
+class PriorityForm(FlaskForm):
+    priority = RadioField(choices=list(choices.PRIORITIES), validate_choice=False)
+    reason = StringField()
+
+
+class TextForm(FlaskForm):
+    """An internal note or a message to the victim."""
+
+    body = TextAreaField()
+
+
+class LinkStatusForm(FlaskForm):
+    link_id = HiddenField()
+    takedown_status = SelectField(choices=list(choices.TAKEDOWN_STATUSES), validate_choice=False)
+
+
+class HoldForm(FlaskForm):
+    hold = BooleanField()
+    reason = StringField()
+
+
+class AccountForm(FlaskForm):
+    language = RadioField(choices=[("ko", "한국어"), ("en", "English")], validate_choice=False)
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField()
+    new = PasswordField()
+    confirm = PasswordField()
+
+
+class NewStaffForm(FlaskForm):
+    email = StringField()
+    role = RadioField(choices=[("staff", "staff"), ("admin", "admin")], validate_choice=False)
+    language = RadioField(choices=[("ko", "한국어"), ("en", "English")], validate_choice=False)

@@ -1,0 +1,35 @@
+"""The queue page: tabs with counts, combined filters, keyset pages."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+from .. import counters
+from ..extensions import db
+from ..models import utcnow
+from ..queue import Cursor, QueueFilter, fetch_page, purge_due_soon
+from . import bp
+
+
+@bp.get("/")
+def queue() -> str:
+    filters = QueueFilter.from_args(request.args.to_dict())
+    after = Cursor.decode(request.args.get("after"))
+    rows, next_cursor = fetch_page(
+        db.session,
+        filters,
+        me=current_user.id,
+        after=after,
+        limit=current_app.config["PORTAL_PAGE_SIZE"],
+    )
+    return render_template(
+        "staff/queue.html",
+        rows=rows,
+        filters=filters,
+        counts=counters.counts(db.session),
+        next_cursor=next_cursor.encode() if next_cursor else None,
+        first_page=after is None,
+        purge_soon=purge_due_soon(db.session, current_app.config["PORTAL_RETENTION_DAYS"]),
+        now=utcnow(),
+    )

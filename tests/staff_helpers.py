@@ -1,0 +1,73 @@
+"""Helpers for staff tests: make accounts, sign in with a real TOTP code."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal import accounts
+from portal.extensions import db
+from portal.models import Staff
+
+from .conftest import csrf_from, page_text
+
+PASSWORD = "a long enough passphrase 42"
+
+
+@dataclass
+class Member:
+    id: int
+    email: str
+    password: str
+    secret: str
+    role: str
+
+
+def make_staff(app: Flask, email: str, role: str = "staff", language: str = "en") -> Member:
+    with app.app_context():
+        staff = accounts.create_staff(db.session, email, PASSWORD, role=role, language=language)
+        db.session.commit()
+        return Member(staff.id, staff.email, PASSWORD, staff.totp_secret, role)
+
+
+def totp_code(member: Member, offset_steps: int = 0) -> str:
+    return pyotp.TOTP(member.secret).at(time.time() + offset_steps * 30)
+
+
+def fresh_code(app: Flask, member: Member) -> str:
+    """The next code this account has not used yet (tests sign in more than once in 30 s)."""
+    with app.app_context():
+        last = db.session.get(Staff, member.id).totp_last_step
+    step = max(int(time.time()) // 30 - 1, last + 1)
+    if step > int(time.time()) // 30 + 1:
+        raise AssertionError("no unused TOTP step left in the window")
+    return pyotp.TOTP(member.secret).at(step * 30)
+
+
+def login(app: Flask, client: FlaskClient, member: Member, **extra: Any) -> Any:
+    """Sign in through both steps; returns the final response (303 on success)."""
+    token = csrf_from(page_text(client.get("/staff/login")))
+    first = client.post(
+        "/staff/login",
+        data={"email": member.email, "password": member.password, "csrf_token": token, **extra},
+    )
+    assert first.status_code == 303, page_text(first)[:500]
+    return client.post(
+        "/staff/login/code", data={"code": fresh_code(app, member), "csrf_token": token}
+    )
+
+
+def staff_client(app: Flask, member: Member) -> FlaskClient:
+    client = app.test_client()
+    response = login(app, client, member)
+    assert response.status_code == 303, page_text(response)[:500]
+    return client
+
+
+def token_of(client: FlaskClient, path: str = "/staff/") -> str:
+    return csrf_from(page_text(client.get(path)))
