@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from . import accounts, audit, counters, crypto
+from . import accounts, audit, counters, crypto, keyrotation, retention
 from .extensions import db
 from .models import Staff
 
@@ -106,6 +106,37 @@ def staff_list() -> None:
         click.echo(f"{member.email}\t{member.role}\t{member.language}\t{state}\t{last}")
 
 
+@click.command("purge")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="List what would be erased; change nothing.")
+def purge_command(dry_run: bool) -> None:
+    """Erase closed cases past PORTAL_RETENTION_DAYS and withdrawn ones (not on legal hold)."""
+    config = current_app.config
+    report = retention.purge(
+        db.session,
+        retention_days=config["PORTAL_RETENTION_DAYS"],
+        upload_dir=config["PORTAL_UPLOAD_DIR"],
+        dry_run=dry_run,
+    )
+    verb = "would purge" if dry_run else "purged"
+    click.echo(f"{verb} {len(report.purged)} case(s)")
+    for case_ref in report.purged:
+        click.echo(f"  {case_ref}")
+    click.echo(f"kept {report.held} due case(s) on legal hold")
+    if not dry_run:
+        click.echo(f"removed {report.orphan_files} orphaned file(s)")
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every value and file under the first key of PORTAL_DATA_KEYS."""
+    report = keyrotation.rotate(db.session, current_app.config["PORTAL_UPLOAD_DIR"])
+    for column, count in sorted(report.values.items()):
+        click.echo(f"{column}: {count} re-encrypted")
+    click.echo(f"files: {report.files} re-encrypted")
+    click.echo(f"total: {report.total}; every value now uses key {crypto.ring().primary_id}")
+
+
 @keys_cli.command("generate")
 def keys_generate() -> None:
     """Print a new data key entry for PORTAL_DATA_KEYS (put it first to make it primary)."""
@@ -139,3 +170,4 @@ def counters_recount() -> None:
 def init_app(app: Flask) -> None:
     for group in (keys_cli, audit_cli, counters_cli, staff_cli):
         app.cli.add_command(group)
+    app.cli.add_command(purge_command)

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from . import audit, counters, crypto
 from .choices import HARMS, HELP, PLATFORMS, PRIORITY_RANK, mask_of
 from .evidence import ParsedLink
-from .models import Case, Link, utcnow
+from .models import Case, EvidenceFile, Link, utcnow
 from .receipts import new_receipt, receipt_hash
 from .routing import is_minor_involved, route
+from .uploads import CleanFile, store
 
 KOREA = ZoneInfo("Asia/Seoul")
 CASE_REF_ATTEMPTS = 8
@@ -64,12 +65,14 @@ class Filing:
     contact_times: str = ""
     guardian_consent: bool = False
     submission_key: str | None = None
+    files: list[CleanFile] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Filed:
     case: Case
     receipt: str
+    stored_files: list[str] = field(default_factory=list)
 
 
 def new_case_ref(now: datetime) -> str:
@@ -88,9 +91,16 @@ def _check(filing: Filing) -> None:
         raise IntakeRefused("takedown needs the deletion consent")
     if not filing.links and not filing.description:
         raise IntakeRefused("a link or a description is required")
+    if filing.files and files_not_allowed(filing.minor_in_content):
+        raise IntakeRefused("no files when the person shown may be under 18")
     if filing.contact_method != "none" and needs_guardian_consent(filing):
         if not filing.guardian_consent:
             raise IntakeRefused("a victim under 14 filing alone needs a guardian's consent")
+
+
+def files_not_allowed(minor_in_content: str | None) -> bool:
+    """Possessing sexual images of minors is itself a crime: take links only, never files."""
+    return minor_in_content in {"yes", "unsure"}
 
 
 def needs_guardian_consent(filing: Filing) -> bool:
@@ -156,9 +166,38 @@ def _build_case(filing: Filing, now: datetime) -> Case:
     return case
 
 
-def file_case(session: Session, filing: Filing) -> Filed:
-    """Store a new case with its links, route it, and return it with its one-time receipt."""
+def _store_files(
+    session: Session, case: Case, files: list[CleanFile], upload_dir: str
+) -> list[str]:
+    names = []
+    for position, clean in enumerate(files):
+        name = store(upload_dir, clean)
+        names.append(name)
+        session.add(
+            EvidenceFile(
+                case_id=case.id,
+                position=position,
+                stored_name=name,
+                media_type=clean.media_type,
+                size_bytes=len(clean.data),
+                width=clean.width,
+                height=clean.height,
+                original_sha256=clean.original_sha256,
+                stored_sha256=clean.stored_sha256,
+            )
+        )
+    return names
+
+
+def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -> Filed:
+    """Store a new case with its links and files, route it, and return its one-time receipt.
+
+    Files are written (encrypted) before the caller commits; if the commit fails, the caller
+    removes ``Filed.stored_files``.
+    """
     _check(filing)
+    if filing.files and not upload_dir:
+        raise ValueError("files need an upload directory")
     submission_hash = (
         crypto.lookup_digest("submission", filing.submission_key) if filing.submission_key else None
     )
@@ -189,6 +228,7 @@ def file_case(session: Session, filing: Filing) -> Filed:
                 if earlier:
                     raise DuplicateSubmission(earlier) from None
             continue
+        stored = _store_files(session, case, filing.files, upload_dir) if filing.files else []
         counters.adjust(session, None, "new")
         audit.record(
             session,
@@ -199,6 +239,7 @@ def file_case(session: Session, filing: Filing) -> Filed:
             team=case.team,
             links=len(case.links),
             language=case.language,
+            files=len(stored),
         )
-        return Filed(case=case, receipt=receipt)
+        return Filed(case=case, receipt=receipt, stored_files=stored)
     raise RuntimeError("could not allocate a unique case number")

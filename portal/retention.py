@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, counters
-from .models import Case, Link, Message, Note, utcnow
+from . import audit, counters, uploads
+from .models import Case, EvidenceFile, Link, Message, Note, utcnow
 
 
-def erase_content(session: Session, case: Case) -> None:
-    """Delete text, links, messages and notes; keep what statistics need (dates, codes)."""
+def erase_content(session: Session, case: Case, upload_dir: str | None = None) -> None:
+    """Delete text, links, messages, notes and files; keep what statistics need."""
+    names = session.scalars(
+        select(EvidenceFile.stored_name).where(EvidenceFile.case_id == case.id)
+    ).all()
+    if names and upload_dir is None:
+        raise ValueError("erasing files needs the upload directory")
+    for name in names:
+        uploads.remove(upload_dir, name)
+    session.execute(delete(EvidenceFile).where(EvidenceFile.case_id == case.id))
     session.execute(delete(Link).where(Link.case_id == case.id))
     session.execute(delete(Message).where(Message.case_id == case.id))
     session.execute(delete(Note).where(Note.case_id == case.id))
-    session.expire(case, ["links", "messages", "notes"])
+    session.expire(case, ["links", "messages", "notes", "files"])
     case.description = None
     case.contact_method = "none"
     case.contact_email = None
@@ -27,7 +40,7 @@ def erase_content(session: Session, case: Case) -> None:
     case.purged_at = utcnow()
 
 
-def withdraw(session: Session, case: Case) -> bool:
+def withdraw(session: Session, case: Case, upload_dir: str | None = None) -> bool:
     """The victim withdraws: the receipt stops working; content goes now unless on legal hold.
 
     Returns True when the content was erased, False when a legal hold keeps it for now.
@@ -40,6 +53,87 @@ def withdraw(session: Session, case: Case) -> bool:
     case.assignee_id = None
     erased = not case.legal_hold
     if erased:
-        erase_content(session, case)
+        erase_content(session, case, upload_dir)
     audit.record(session, "case.withdrawn", actor="victim", case_ref=case.case_ref, erased=erased)
     return erased
+
+
+@dataclass
+class PurgeReport:
+    purged: list[str] = field(default_factory=list)
+    held: int = 0
+    orphan_files: int = 0
+
+
+def _due(now: datetime, retention_days: int) -> ColumnElement[bool]:
+    cutoff = now - timedelta(days=retention_days)
+    return and_(
+        Case.purged_at.is_(None),
+        or_(
+            and_(Case.status == "closed", Case.closed_at <= cutoff),
+            # A withdrawal is erased at once; one kept by a legal hold goes when it is lifted.
+            Case.status == "withdrawn",
+        ),
+    )
+
+
+def purge(
+    session: Session,
+    *,
+    retention_days: int,
+    upload_dir: str,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    batch: int = 200,
+) -> PurgeReport:
+    """Erase every case that is due. Safe to run at any frequency; commits per batch."""
+    now = now or utcnow()
+    report = PurgeReport()
+    report.held = (
+        session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(_due(now, retention_days), Case.legal_hold.is_(True))
+        )
+        or 0
+    )
+    last_id = 0
+    while True:
+        cases = session.scalars(
+            select(Case)
+            .where(_due(now, retention_days), Case.legal_hold.is_(False), Case.id > last_id)
+            .order_by(Case.id)
+            .limit(batch)
+        ).all()
+        if not cases:
+            break
+        for case in cases:
+            last_id = case.id
+            report.purged.append(case.case_ref)
+            if not dry_run:
+                erase_content(session, case, upload_dir)
+                audit.record(session, "case.purged", actor="system", case_ref=case.case_ref)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    if not dry_run:
+        report.orphan_files = sweep_orphan_files(session, upload_dir)
+    return report
+
+
+def sweep_orphan_files(session: Session, upload_dir: str, min_age_seconds: int = 3600) -> int:
+    """Remove encrypted files that no row refers to (left by a filing that failed to commit)."""
+    directory = Path(upload_dir)
+    if not directory.is_dir():
+        return 0
+    known = set(session.scalars(select(EvidenceFile.stored_name)).all())
+    removed = 0
+    cutoff = time.time() - min_age_seconds
+    for path in directory.iterdir():
+        if path.name.startswith(".") or path.name in known or not path.is_file():
+            continue
+        if path.stat().st_mtime < cutoff:
+            path.unlink()
+            removed += 1
+    return removed

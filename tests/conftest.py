@@ -74,7 +74,8 @@ def _prepare_postgres(app: Flask) -> None:
         _seed_fixed_rows()
 
 
-def build_app(backend: str, tmp_path: Any, **overrides: Any) -> Flask:
+def build_app(backend: str, tmp_path: Any, fresh: bool = True, **overrides: Any) -> Flask:
+    """An app on a clean database, or (fresh=False) on the one an earlier app of the test made."""
     config: dict[str, Any] = {
         "TESTING": True,
         "PORTAL_INSTANCE_DIR": str(tmp_path),
@@ -93,6 +94,8 @@ def build_app(backend: str, tmp_path: Any, **overrides: Any) -> Flask:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'portal.db'}"
     config.update(overrides)
     app = create_app(config)
+    if not fresh:
+        return app
     if backend == "postgresql":
         _prepare_postgres(app)
     else:
@@ -118,8 +121,8 @@ def make_app(backend: str, tmp_path: Any) -> Iterator[Any]:
     """Build an app with extra settings; every app built is cleaned up after the test."""
     built: list[Flask] = []
 
-    def factory(**overrides: Any) -> Flask:
-        app = build_app(backend, tmp_path, **overrides)
+    def factory(fresh: bool = True, **overrides: Any) -> Flask:
+        app = build_app(backend, tmp_path, fresh=fresh, **overrides)
         built.append(app)
         return app
 

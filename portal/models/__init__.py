@@ -2,6 +2,7 @@
 
 from .audit import AuditEntry, AuditHead
 from .case import Case, Link, Message, Note, StatusCount
+from .files import EvidenceFile
 from .staff import Staff
 from .types import utcnow
 
@@ -9,6 +10,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Case",
+    "EvidenceFile",
     "Link",
     "Message",
     "Note",

@@ -13,6 +13,7 @@ from ..crypto import EncryptedText
 from ..extensions import db
 
 if TYPE_CHECKING:
+    from .files import EvidenceFile
     from .staff import Staff
 from .types import UTCDateTime, utcnow
 
@@ -75,6 +76,9 @@ class Case(db.Model):
     )
     notes: Mapped[list[Note]] = relationship(
         back_populates="case", order_by="Note.id", cascade="all, delete-orphan"
+    )
+    files: Mapped[list[EvidenceFile]] = relationship(
+        "EvidenceFile", order_by="EvidenceFile.position", cascade="all, delete-orphan"
     )
 
     __table_args__ = (

@@ -21,8 +21,9 @@ from wtforms import (
 
 from .. import choices
 from ..evidence import LinkRejected, parse_link
-from ..intake import Filing, LinkInput
+from ..intake import Filing, LinkInput, files_not_allowed
 from ..sanitize import TextRefused, clean_field
+from ..uploads import CleanFile, UploadRefused, clean_upload
 
 DEFAULT_LINK_ROWS = 3
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -40,6 +41,31 @@ def _refusal_message(error: TextRefused) -> str:
     return _(
         "This contains hidden control characters we cannot accept. "
         "Please retype it or remove unusual characters."
+    )
+
+
+def _upload_message(reason: str, name: str, max_mb: int) -> str:
+    messages = {
+        "too_large": _(
+            "%(name)s is larger than %(max)d MB. "
+            "Please send a smaller screenshot, or just the link.",
+            name=name,
+            max=max_mb,
+        ),
+        "unsupported_type": _(
+            "%(name)s is not a JPEG, PNG, WebP or PDF file. Please send a screenshot in one of "
+            "these formats, or just the link.",
+            name=name,
+        ),
+        "too_many_pixels": _(
+            "%(name)s is too large an image to open safely. Please send a smaller screenshot.",
+            name=name,
+        ),
+        "empty": _("%(name)s is empty.", name=name),
+    }
+    return messages.get(
+        reason,
+        _("%(name)s could not be opened. It may be damaged. Please try another file.", name=name),
     )
 
 
@@ -99,6 +125,8 @@ class ReportForm(FlaskForm):
         self.summary: list[tuple[str, str]] = []
         self.parsed_links: list[LinkInput] = []
         self.cleaned: dict[str, str] = {}
+        self.clean_files: list[CleanFile] = []
+        self.file_errors: list[str] = []
 
     # -- helpers ---------------------------------------------------------------------
     def _fail(self, field_id: str, errors: list[str], message: str) -> None:
@@ -199,6 +227,39 @@ class ReportForm(FlaskForm):
             )
         return not self.summary
 
+    def validate_files(self, uploads: list, max_files: int, max_bytes: int) -> bool:
+        """Check the chosen evidence files; errors go to the summary and the file field."""
+        chosen = [upload for upload in uploads if upload and (upload.filename or "").strip()]
+        self.clean_files = []
+        if not chosen:
+            return True
+        if files_not_allowed(self.minor_in_content.data):
+            self._fail(
+                "evidence",
+                self.file_errors,
+                _(
+                    "Because the person shown may be under 18, please do not send files. "
+                    "Links are enough. Your other answers are kept."
+                ),
+            )
+            return False
+        if len(chosen) > max_files:
+            self._fail(
+                "evidence",
+                self.file_errors,
+                _("You can send up to %(max)d files.", max=max_files),
+            )
+            return False
+        for upload in chosen:
+            name = (upload.filename or "")[-80:]
+            data = upload.stream.read(max_bytes + 1)
+            try:
+                self.clean_files.append(clean_upload(data, max_bytes))
+            except UploadRefused as refused:
+                message = _upload_message(refused.reason, name, max_bytes // (1024 * 1024))
+                self._fail("evidence", self.file_errors, message)
+        return not self.file_errors
+
     def summary_has(self, *prefixes: str) -> bool:
         return any(field_id.startswith(prefixes) for field_id, _msg in self.summary)
 
@@ -286,6 +347,7 @@ class ReportForm(FlaskForm):
             contact_times=self.cleaned.get("contact_times", "") if method == "phone" else "",
             guardian_consent=bool(self.guardian_consent.data),
             submission_key=(self.submission_key.data or "")[:64] or None,
+            files=list(self.clean_files),
         )
 
 

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import audit, crypto, limits, retention
+from .. import audit, crypto, limits, retention, uploads
 from ..extensions import csrf, db
 from ..i18n import LANGUAGES, switch_language
 from ..intake import DuplicateSubmission, IntakeRefused, file_case
@@ -56,7 +56,18 @@ def privacy() -> str:
 def _render_report(
     form: ReportForm, status: int = 200, notice: str | None = None
 ) -> tuple[str, int]:
-    return render_template("public/report.html", form=form, notice=notice), status
+    files_dropped = request.method == "POST" and any(
+        (upload.filename or "").strip() for upload in request.files.getlist("evidence")
+    )
+    config = current_app.config
+    return render_template(
+        "public/report.html",
+        form=form,
+        notice=notice,
+        files_dropped=files_dropped,
+        max_files=config["PORTAL_MAX_FILES"],
+        max_file_mb=config["PORTAL_MAX_FILE_BYTES"] // (1024 * 1024),
+    ), status
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -80,14 +91,23 @@ def report() -> Response | tuple[str, int]:
         notice = None if added else _("You can add up to %(max)d links.", max=max_links)
         return _render_report(form, notice=notice)
 
-    if not form.validate():
+    valid = form.validate()
+    files_ok = form.validate_files(
+        request.files.getlist("evidence"),
+        current_app.config["PORTAL_MAX_FILES"],
+        current_app.config["PORTAL_MAX_FILE_BYTES"],
+    )
+    if not (valid and files_ok):
         return _render_report(form, status=400)
     if form.is_bot:
         # Looks like success to the bot; nothing is stored.
         return redirect(url_for("public.filed_receipt"), code=303)
 
+    filed = None
     try:
-        filed = file_case(db.session, form.to_filing(_language()))
+        filed = file_case(
+            db.session, form.to_filing(_language()), current_app.config["PORTAL_UPLOAD_DIR"]
+        )
         db.session.commit()
     except DuplicateSubmission as duplicate:
         db.session.rollback()
@@ -97,6 +117,7 @@ def report() -> Response | tuple[str, int]:
         abort(400)
     except SQLAlchemyError as error:
         db.session.rollback()
+        _discard_files(filed)
         log.error("filing failed, database unavailable: %s", type(error).__name__)
         notice = _(
             "We could not save your report just now. Nothing you typed is lost: "
@@ -108,6 +129,11 @@ def report() -> Response | tuple[str, int]:
     sealed = crypto.ring().encrypt_text(f"{filed.receipt}|{filed.case.case_ref}", "session.receipt")
     session[RECEIPT_ONCE] = sealed
     return redirect(url_for("public.filed_receipt"), code=303)
+
+
+def _discard_files(filed: object) -> None:
+    for name in getattr(filed, "stored_files", []):
+        uploads.remove(current_app.config["PORTAL_UPLOAD_DIR"], name)
 
 
 @bp.get("/report/receipt")
@@ -256,7 +282,7 @@ def status_withdraw() -> Response | tuple[str, int]:
         if not form.confirm.data:
             error = _("Please tick the box to confirm that you want to delete your report.")
             return render_template("public/withdraw.html", form=form, case=case, error=error), 400
-        erased = retention.withdraw(db.session, case)
+        erased = retention.withdraw(db.session, case, current_app.config["PORTAL_UPLOAD_DIR"])
         db.session.commit()
         status_session.end()
         return render_template("public/withdrawn.html", erased=erased), 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Case, Staff
 from ..sanitize import TextRefused, clean_field
 from . import bp
+from .file_views import REVEALED
 from .forms import (
     ActionForm,
     AssignForm,
@@ -108,6 +109,7 @@ def case_detail(case_ref: str) -> str:
         hold_form=HoldForm(hold=case.legal_hold),
         canned=canned_options(case.language),
         retention_days=current_app.config["PORTAL_RETENTION_DAYS"],
+        revealed=set(session.get(REVEALED, [])),
     )
 
 

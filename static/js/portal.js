@@ -104,4 +104,24 @@
     });
     showContact();
   }
+  // Files are not taken when the person shown may be under 18: hide the file picker then.
+  var filesGroup = document.getElementById("evidence-group");
+  var minorChoices = document.querySelectorAll("input[name=minor_in_content]");
+  function toggleFiles() {
+    var chosen = document.querySelector("input[name=minor_in_content]:checked");
+    var noFiles = chosen && (chosen.value === "yes" || chosen.value === "unsure");
+    var picker = document.getElementById("evidence");
+    if (picker) {
+      picker.disabled = !!noFiles;
+      picker.parentNode.querySelector("label[for=evidence]").hidden = !!noFiles;
+      picker.hidden = !!noFiles;
+      if (noFiles) { picker.value = ""; }
+    }
+  }
+  if (filesGroup && minorChoices.length) {
+    Array.prototype.forEach.call(minorChoices, function (el) {
+      el.addEventListener("change", toggleFiles);
+    });
+    toggleFiles();
+  }
 })();

@@ -1,0 +1,76 @@
+"""Re-encrypting every stored secret under the primary key, in batches, without downtime.
+
+New writes already use the first key of PORTAL_DATA_KEYS; this moves old rows and files
+over so the old key can be removed afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Text, select, type_coerce, update
+from sqlalchemy.orm import Session
+
+from . import crypto, uploads
+from .models import Case, EvidenceFile, Link, Message, Note, Staff
+
+ENCRYPTED_COLUMNS = (
+    (Case, ("description", "contact_email", "contact_phone", "contact_times")),
+    (Link, ("url", "note")),
+    (Message, ("body",)),
+    (Note, ("body",)),
+    (Staff, ("totp_secret",)),
+)
+
+
+@dataclass
+class RotationReport:
+    values: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.values.values()) + self.files
+
+
+def _purpose(model: type, column: str) -> str:
+    return model.__table__.c[column].type.purpose
+
+
+def rotate(session: Session, upload_dir: str, batch: int = 500) -> RotationReport:
+    """Re-seal values and files that are not under the primary key; commits per batch."""
+    ring = crypto.ring()
+    report = RotationReport()
+    for model, columns in ENCRYPTED_COLUMNS:
+        table = model.__table__
+        raw = [type_coerce(table.c[name], Text).label(name) for name in columns]
+        last_id = 0
+        while True:
+            rows = session.execute(
+                select(table.c.id, *raw)
+                .where(table.c.id > last_id)
+                .order_by(table.c.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            for row in rows:
+                last_id = row.id
+                changes = {}
+                for name in columns:
+                    sealed = getattr(row, name)
+                    if sealed is None or ring.text_key_id(sealed) == ring.primary_id:
+                        continue
+                    purpose = _purpose(model, name)
+                    fresh = ring.encrypt_text(ring.decrypt_text(sealed, purpose), purpose)
+                    changes[name] = type_coerce(fresh, Text)
+                    key = f"{table.name}.{name}"
+                    report.values[key] = report.values.get(key, 0) + 1
+                if changes:
+                    session.execute(update(table).where(table.c.id == row.id).values(**changes))
+            session.commit()
+    names = session.scalars(select(EvidenceFile.stored_name).order_by(EvidenceFile.id)).all()
+    for name in names:
+        if uploads.reencrypt(upload_dir, name):
+            report.files += 1
+    return report

@@ -1,0 +1,95 @@
+"""Evidence files for staff: blurred previews, an audited reveal, and audited downloads."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, make_response, redirect, session, url_for
+from flask.wrappers import Response
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import audit, uploads
+from ..extensions import db
+from ..models import Case, EvidenceFile
+from . import bp
+from .forms import ActionForm
+
+REVEALED = "revealed_files"
+
+
+def _file(case_ref: str, file_id: int) -> tuple[Case, EvidenceFile]:
+    case = db.session.scalar(select(Case).where(Case.case_ref == case_ref))
+    evidence = db.session.get(EvidenceFile, file_id)
+    if case is None or evidence is None or evidence.case_id != case.id:
+        abort(404)
+    return case, evidence
+
+
+def _send(data: bytes, media_type: str, disposition: str) -> Response:
+    response = make_response(data)
+    response.headers["Content-Type"] = media_type
+    response.headers["Content-Disposition"] = disposition
+    # A file is never a page: no scripts, no plugins, no same-origin access if opened.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def is_revealed(file_id: int) -> bool:
+    return file_id in session.get(REVEALED, [])
+
+
+@bp.get("/cases/<case_ref>/files/<int:file_id>/preview")
+def file_preview(case_ref: str, file_id: int) -> Response:
+    _case, evidence = _file(case_ref, file_id)
+    if not evidence.is_image:
+        abort(404)
+    data = uploads.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
+    return _send(uploads.blurred_preview(data), "image/jpeg", "inline")
+
+
+@bp.post("/cases/<case_ref>/files/<int:file_id>/reveal")
+def file_reveal(case_ref: str, file_id: int) -> Response:
+    case, evidence = _file(case_ref, file_id)
+    if not ActionForm().validate():
+        abort(400)
+    revealed = [i for i in session.get(REVEALED, []) if i != evidence.id][-20:]
+    session[REVEALED] = [*revealed, evidence.id]
+    audit.record(
+        db.session,
+        "file.revealed",
+        staff=current_user._get_current_object(),
+        case_ref=case.case_ref,
+        file=evidence.id,
+    )
+    db.session.commit()
+    return redirect(
+        url_for("staff.case_detail", case_ref=case.case_ref, _anchor=f"file-{evidence.id}"),
+        code=303,
+    )
+
+
+@bp.get("/cases/<case_ref>/files/<int:file_id>/view")
+def file_view(case_ref: str, file_id: int) -> Response:
+    """The full image, only after an audited reveal in this session."""
+    _case, evidence = _file(case_ref, file_id)
+    if not evidence.is_image or not is_revealed(evidence.id):
+        abort(403)
+    data = uploads.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
+    return _send(data, evidence.media_type, "inline")
+
+
+@bp.get("/cases/<case_ref>/files/<int:file_id>/download")
+def file_download(case_ref: str, file_id: int) -> Response:
+    case, evidence = _file(case_ref, file_id)
+    data = uploads.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
+    audit.record(
+        db.session,
+        "file.downloaded",
+        staff=current_user._get_current_object(),
+        case_ref=case.case_ref,
+        file=evidence.id,
+    )
+    db.session.commit()
+    extension = uploads.EXTENSIONS.get(evidence.media_type, "bin")
+    name = f"{case.case_ref}-{evidence.position + 1}.{extension}"
+    return _send(data, evidence.media_type, f'attachment; filename="{name}"')
