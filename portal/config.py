@@ -70,6 +70,12 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     except ConfigError as exc:
         raise ConfigError(f"PORTAL_RATELIMIT_ENABLED: {exc}") from None
 
+    storage_uri = env.get("PORTAL_RATELIMIT_STORAGE_URI") or "memory://"
+    storage_options: dict[str, Any] = {}
+    if storage_uri.startswith(("redis://", "rediss://", "redis+")):
+        # A stalled Redis must not stall every request: give up quickly and fall back.
+        storage_options = {"socket_connect_timeout": 0.3, "socket_timeout": 0.3}
+
     max_file_mb = _int(env, "PORTAL_MAX_FILE_MB", 10, minimum=1)
     max_files = _int(env, "PORTAL_MAX_FILES", 5, minimum=0)
 
@@ -102,7 +108,12 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "MAX_FORM_PARTS": 400,
         "RATELIMIT_ENABLED": ratelimit_enabled,
-        "RATELIMIT_STORAGE_URI": env.get("PORTAL_RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STORAGE_URI": storage_uri,
+        "RATELIMIT_STORAGE_OPTIONS": storage_options,
+        # Redis down: every process keeps enforcing the same limits in its own memory
+        # (degraded, per process) and switches back when Redis answers again. Victims can
+        # still file; floods are still limited. See README, "When Redis is down".
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "portal",

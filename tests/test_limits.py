@@ -84,3 +84,17 @@ def test_one_receipt_is_limited_across_many_clients(make_app):
     # The same spelled differently is the same target.
     assert _guess(client, target.replace("-", " "), "198.51.100.50").status_code == 429
     assert _guess(client, "9" * 20, "198.51.100.51").status_code == 200
+
+
+def test_when_redis_is_down_pages_and_filing_work_and_limits_hold_per_process(make_app, caplog):
+    app = make_app(
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0",
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        PORTAL_LIMIT_FILING="2 per hour",
+    )
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    file_report(client)
+    file_report(client)
+    assert post_report(client).status_code == 429
+    assert "falling back to in-memory storage" in caplog.text
