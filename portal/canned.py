@@ -11,11 +11,12 @@ CANNED: dict[str, dict[str, str]] = {
         "ko": (
             "안녕하세요. 디지털 성범죄 피해 지원 담당자예요. 보내 주신 신고를 잘 받았고, "
             "지금 내용을 살펴보고 있어요. 혼자 감당하지 않으셔도 돼요. "
-            "진행되는 대로 이곳에 다시 알려 드릴게요."
+            "보통 평일 기준 하루 안에 다음 단계를 여기에 알려 드릴게요."
         ),
         "en": (
             "Hello, this is a support worker. We received your report and are looking at it "
-            "now. You do not have to handle this alone. We will update you here as we go."
+            "now. You do not have to handle this alone. We will tell you the next step here, "
+            "usually within one working day."
         ),
     },
     "takedown_requested": {
@@ -30,8 +31,8 @@ CANNED: dict[str, dict[str, str]] = {
     },
     "removed": {
         "ko": (
-            "알려 주신 피해 촬영물이 삭제된 것을 확인했어요. 다시 올라오는지 계속 살펴볼게요. "
-            "다시 보이면 언제든 이곳에 알려 주세요."
+            "알려 주신 사진이나 영상이 삭제된 것을 확인했어요. 다시 올라오는지 계속 살펴볼게요. "
+            "다시 보이면 언제든 여기에 알려 주세요."
         ),
         "en": (
             "We have confirmed that the content you reported was removed. We will keep "
@@ -40,18 +41,19 @@ CANNED: dict[str, dict[str, str]] = {
     },
     "need_links": {
         "ko": (
-            "삭제를 요청하려면 피해 촬영물이 올라온 곳의 링크가 필요해요. 괜찮으시다면 링크나 "
-            "채널 이름(@이름)을 이곳에 남겨 주세요. 사진이나 영상 자체는 보내지 않으셔도 돼요."
+            "삭제를 요청하려면 사진이나 영상이 올라온 곳의 링크가 필요해요. 괜찮으시다면 링크나 "
+            "채널 이름(@이름)을 여기에 남겨 주세요. 사진이나 영상 자체는 보내지 않으셔도 돼요. "
+            "18세 미만이 나온 경우에는 파일을 보내지 말아 주세요."
         ),
         "en": (
             "To ask for removal we need links to where the content appears. If you can, "
             "please leave the links or channel names (@name) here. You do not need to send "
-            "the images themselves."
+            "the images themselves. If anyone under 18 is shown, please do not send files."
         ),
     },
     "counseling": {
         "ko": (
-            "상담 지원을 연결해 드릴 수 있어요. 편한 연락 방법과 시간을 알려 주시면 상담사가 "
+            "상담 지원을 연결해 드릴 수 있어요. 안전한 연락 방법과 시간을 알려 주시면 상담사가 "
             "연락드릴게요. 지금 바로 이야기하고 싶다면 1366(24시간)으로 전화해도 돼요."
         ),
         "en": (
@@ -62,7 +64,7 @@ CANNED: dict[str, dict[str, str]] = {
     "police": {
         "ko": (
             "경찰 신고를 원하시면 함께 준비할 수 있어요. 증거는 저희가 보관하고 있어요. "
-            "원하시는 진행 방법을 이곳에 알려 주세요."
+            "어떻게 진행하고 싶은지 여기에 편하게 알려 주세요."
         ),
         "en": (
             "If you want to report to the police, we can prepare it with you. We are keeping "

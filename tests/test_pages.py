@@ -105,7 +105,7 @@ def test_report_form_says_links_are_enough_and_works_without_js(client):
             "/report/done",
             "post",
             405,
-            "여기서는 할 수 없는 동작이에요",
+            "여기서는 할 수 없는 작업이에요",
             "That action is not possible here",
         ),
         (
