@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -19,7 +21,7 @@ staff_cli = AppGroup("staff", help="Staff accounts.")
 
 def _read_password(confirm: bool) -> str:
     """Read the password from standard input (never a terminal prompt): one line, or two."""
-    stream = click.get_text_stream("stdin")
+    stream = sys.stdin
     first = stream.readline().rstrip("\r\n")
     if confirm:
         second = stream.readline().rstrip("\r\n")

@@ -114,6 +114,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # (degraded, per process) and switches back when Redis answers again. Victims can
         # still file; floods are still limited. See README, "When Redis is down".
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # A storage error after the response is built (counting an accepted filing) is logged,
+        # never turned into a 500 for a victim whose report is already saved.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "portal",

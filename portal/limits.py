@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 from flask.wrappers import Response
 from flask_limiter import Limiter
 
@@ -48,7 +48,11 @@ def _receipt_target_key() -> str:
 
 
 def _login_account_key() -> str:
-    account = request.form.get("email", "").strip().lower() or str(g.get("login_pending", ""))
+    """The account being signed in to: the typed email, or the one waiting for its code."""
+    account = request.form.get("email", "").strip().lower()
+    if not account:
+        pending = session.get("login_pending")
+        account = f"id:{pending.get('id')}" if isinstance(pending, dict) else "none"
     return "account:" + crypto.lookup_digest("login-account", account)[:32]
 
 

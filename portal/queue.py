@@ -94,9 +94,15 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
             rank, created, case_id = raw.split("|")
-            return cls(int(rank), datetime.fromisoformat(created), int(case_id))
+            cursor = cls(int(rank), datetime.fromisoformat(created), int(case_id))
         except (ValueError, binascii.Error, UnicodeDecodeError):
             return None
+        # A cursor is only ever one we made; anything out of range was tampered with.
+        if not (0 <= cursor.rank <= 2 and 0 < cursor.case_id < 2**62):
+            return None
+        if cursor.created_at.tzinfo is None:
+            return None
+        return cursor
 
 
 @dataclass(frozen=True)

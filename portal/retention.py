@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, counters, uploads
@@ -46,11 +46,26 @@ def withdraw(session: Session, case: Case, upload_dir: str | None = None) -> boo
     Returns True when the content was erased, False when a legal hold keeps it for now.
     """
     now = utcnow()
-    counters.adjust(session, case.status, "withdrawn")
-    case.status = "withdrawn"
-    case.withdrawn_at = now
-    case.last_activity_at = now
-    case.assignee_id = None
+    old_status = case.status
+    if old_status == "withdrawn":
+        return case.purged_at is not None
+    # Compare-and-set, so a staff status change at the same moment cannot undo it: retry
+    # on the status that won until the withdrawal lands.
+    for _attempt in range(5):
+        changed = session.execute(
+            update(Case)
+            .where(Case.id == case.id, Case.status == old_status)
+            .values(status="withdrawn", withdrawn_at=now, last_activity_at=now, assignee_id=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed == 1:
+            break
+        session.refresh(case, ["status"])
+        old_status = case.status
+    else:
+        raise RuntimeError("could not withdraw the case")
+    session.refresh(case)
+    counters.adjust(session, old_status, "withdrawn")
     erased = not case.legal_hold
     if erased:
         erase_content(session, case, upload_dir)

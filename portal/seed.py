@@ -2,7 +2,8 @@
 
 Rows go in with bulk Core inserts, a batch at a time. Encrypting a million descriptions one
 by one would dominate the run, so each batch shares one sealed description (and one sealed
-contact address): every value still opens with the key ring, which is all a benchmark needs.
+contact address): every value still opens with the key ring, which is all a benchmark needs
+(the same plaintext under the same nonce reveals only that the rows are equal).
 Case numbers start with ``S`` so they never collide with real ones (``YYYYMMDD-NNNNNN``).
 """
 
@@ -11,9 +12,11 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -23,47 +26,54 @@ from .choices import HARMS, HELP, PLATFORMS, PRIORITY_RANK
 from .models import Case, Staff, utcnow
 from .routing import is_minor_involved, team_for
 
+KOREA = ZoneInfo("Asia/Seoul")
 SPAN = timedelta(days=730)
 RETENTION = timedelta(days=90)
 DESCRIPTION = "합성 데이터 / synthetic case for benchmarks: a bot made images from my photo."
 CONTACT_EMAIL = "synthetic@example.invalid"
 
-STATUS_WEIGHTS = {
-    "closed": 70,
-    "withdrawn": 15,
-    "new": 3,
-    "triage": 2,
-    "in_progress": 5,
-    "waiting": 2,
-    "monitoring": 3,
-}
-PRIORITY_WEIGHTS = {"urgent": 15, "high": 35, "normal": 50}
-FILER_WEIGHTS = {"self": 70, "friend": 15, "guardian": 10, "organisation": 5}
-AGE_WEIGHTS = {"adult": 70, "14to17": 12, "under14": 3, "undisclosed": 15}
-MINOR_CONTENT_WEIGHTS = {"no": 80, "yes": 8, "unsure": 12}
-PLATFORM_WEIGHTS = {code: (40 if code == "telegram" else 4) for code in PLATFORMS}
-_CUMULATIVE = {
-    id(weights): (list(weights), list(accumulate(weights.values())))
-    for weights in (
-        STATUS_WEIGHTS,
-        PRIORITY_WEIGHTS,
-        FILER_WEIGHTS,
-        AGE_WEIGHTS,
-        MINOR_CONTENT_WEIGHTS,
-        PLATFORM_WEIGHTS,
-    )
-}
+
+@dataclass(frozen=True)
+class Weights:
+    """A weighted choice among code names, with the cumulative weights computed once."""
+
+    codes: tuple[str, ...]
+    cumulative: tuple[int, ...]
+
+    @classmethod
+    def of(cls, weights: dict[str, int]) -> Weights:
+        return cls(tuple(weights), tuple(accumulate(weights.values())))
+
+    def pick(self, rng: random.Random, k: int = 1) -> list[str]:
+        return rng.choices(self.codes, cum_weights=self.cumulative, k=k)
+
+
+STATUSES = Weights.of(
+    {
+        "closed": 70,
+        "withdrawn": 15,
+        "new": 3,
+        "triage": 2,
+        "in_progress": 5,
+        "waiting": 2,
+        "monitoring": 3,
+    }
+)
+PRIORITIES = Weights.of({"urgent": 15, "high": 35, "normal": 50})
+FILERS = Weights.of({"self": 70, "friend": 15, "guardian": 10, "organisation": 5})
+AGE_BANDS = Weights.of({"adult": 70, "14to17": 12, "under14": 3, "undisclosed": 15})
+MINOR_IN_CONTENT = Weights.of({"no": 80, "yes": 8, "unsure": 12})
+PLATFORM_CHOICE = Weights.of({code: (40 if code == "telegram" else 4) for code in PLATFORMS})
 ASSIGNED_STATUSES = frozenset({"triage", "in_progress", "waiting", "monitoring"})
+ENDED_STATUSES = frozenset({"closed", "withdrawn"})
+# Every row must carry every column: one executemany statement covers the whole batch.
+OPEN_CASE_DATES = {"closed_at": None, "withdrawn_at": None, "purged_at": None}
 SEALED_COLUMNS = ("description", "contact_email")
 
 _HARM_BITS = len(HARMS)
 _HELP_TAKEDOWN = 1 << list(HELP).index("takedown")
 _HELP_CODES = list(HELP)
-
-
-def _pick(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
-    population, cumulative = _CUMULATIVE[id(weights)]
-    return rng.choices(population, cum_weights=cumulative, k=k)
+_PLATFORM_BIT = {code: 1 << bit for bit, code in enumerate(PLATFORMS)}
 
 
 def _mask(rng: random.Random, bits: int, most: int) -> int:
@@ -74,9 +84,8 @@ def _mask(rng: random.Random, bits: int, most: int) -> int:
 
 
 def _platform_mask(rng: random.Random) -> int:
-    order = list(PLATFORMS)
-    chosen = set(_pick(rng, PLATFORM_WEIGHTS, rng.randint(1, 2)))
-    return sum(1 << order.index(code) for code in chosen)
+    chosen = set(PLATFORM_CHOICE.pick(rng, rng.randint(1, 2)))
+    return sum(_PLATFORM_BIT[code] for code in chosen)
 
 
 def _help_mask(rng: random.Random) -> int:
@@ -90,22 +99,23 @@ def _team(help_mask: int) -> str:
 
 def _lifecycle(rng: random.Random, status: str, created: datetime, now: datetime) -> dict[str, Any]:
     """Dates and erasure that match the status: closed cases past retention are purged."""
+    if status not in ENDED_STATUSES:
+        touched = min(created + timedelta(hours=rng.uniform(0, 240)), now)
+        return {"last_activity_at": touched, "legal_hold": False}
     ended = min(created + timedelta(days=rng.uniform(1, 60)), now)
-    hold = status in {"closed", "withdrawn"} and rng.random() < 0.002
-    values: dict[str, Any] = {
-        "last_activity_at": ended if status in {"closed", "withdrawn"} else created,
+    hold = rng.random() < 0.002
+    purged_at = None
+    if status == "withdrawn" and not hold:
+        purged_at = ended
+    elif status == "closed" and not hold and ended + RETENTION < now:
+        purged_at = ended + RETENTION
+    return {
+        "last_activity_at": ended,
         "closed_at": ended if status == "closed" else None,
         "withdrawn_at": ended if status == "withdrawn" else None,
-        "purged_at": None,
+        "purged_at": purged_at,
         "legal_hold": hold,
     }
-    if status == "withdrawn" and not hold:
-        values["purged_at"] = ended
-    elif status == "closed" and not hold and ended + RETENTION < now:
-        values["purged_at"] = ended + RETENTION
-    if status not in {"closed", "withdrawn"}:
-        values["last_activity_at"] = min(created + timedelta(hours=rng.uniform(0, 240)), now)
-    return values
 
 
 def _row(
@@ -117,11 +127,11 @@ def _row(
     staff_ids: Sequence[int],
 ) -> dict[str, Any]:
     created = now - SPAN * rng.random()
-    age_band = _pick(rng, AGE_WEIGHTS, 1)[0]
-    minor_in_content = _pick(rng, MINOR_CONTENT_WEIGHTS, 1)[0]
+    age_band = AGE_BANDS.pick(rng)[0]
+    minor_in_content = MINOR_IN_CONTENT.pick(rng)[0]
     help_mask = _help_mask(rng)
     row: dict[str, Any] = {
-        "case_ref": f"S{created:%Y%m%d}-{serial:010d}",
+        "case_ref": f"S{created.astimezone(KOREA):%Y%m%d}-{serial:010d}",
         "receipt_hash": secrets.token_hex(32),
         "created_at": created,
         "language": "en" if rng.random() < 0.1 else "ko",
@@ -130,7 +140,7 @@ def _row(
         "priority_rank": PRIORITY_RANK[priority],
         "team": _team(help_mask),
         "assignee_id": rng.choice(staff_ids) if staff_ids and status in ASSIGNED_STATUSES else None,
-        "filer": _pick(rng, FILER_WEIGHTS, 1)[0],
+        "filer": FILERS.pick(rng)[0],
         "age_band": age_band,
         "minor_in_content": minor_in_content,
         "minor_involved": is_minor_involved(age_band, minor_in_content),
@@ -145,6 +155,7 @@ def _row(
         "preserve_evidence": rng.random() < 0.3,
         "guardian_consent": False,
         "victim_unread": status in ASSIGNED_STATUSES and rng.random() < 0.05,
+        **OPEN_CASE_DATES,
         **_lifecycle(rng, status, created, now),
     }
     erased = row["purged_at"] is not None
@@ -168,8 +179,8 @@ def _batches(
     done = 0
     while done < n:
         size = min(batch, n - done)
-        statuses = _pick(rng, STATUS_WEIGHTS, size)
-        priorities = _pick(rng, PRIORITY_WEIGHTS, size)
+        statuses = STATUSES.pick(rng, size)
+        priorities = PRIORITIES.pick(rng, size)
         yield [
             _row(rng, first_serial + done + i, statuses[i], priorities[i], now, staff)
             for i in range(size)
@@ -211,4 +222,3 @@ def seed_cases(
         session.execute(statement, _seal(rows))
     counters.recount(session)
     return n
-

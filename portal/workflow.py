@@ -69,10 +69,23 @@ def change_status(session: Session, case: Case, actor: Staff, new_status: str) -
     if (case.status, new_status) in ADMIN_ONLY and not actor.is_admin:
         raise WorkflowError("admin_only")
     old_status = case.status
+    now = utcnow()
+    # Compare-and-set: if the victim withdrew (or a colleague moved the case) since we read
+    # it, nothing changes and the staff member is told, instead of overwriting it.
+    changed = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.status == old_status)
+        .values(
+            status=new_status,
+            closed_at=now if new_status == "closed" else None,
+            last_activity_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(case, ["status", "closed_at", "last_activity_at"])
+    if changed != 1:
+        raise WorkflowError("changed_meanwhile")
     counters.adjust(session, old_status, new_status)
-    case.status = new_status
-    case.closed_at = utcnow() if new_status == "closed" else None
-    _touch(case)
     audit.record(
         session, "case.status", staff=actor, case_ref=case.case_ref, old=old_status, new=new_status
     )

@@ -39,6 +39,9 @@ def workflow_message(reason: str) -> str:
         "reason_required": _("Please give a reason."),
         "assignee_disabled": _("That account is disabled."),
         "empty_text": _("Please write something first."),
+        "changed_meanwhile": _(
+            "The case changed while you were looking at it. Please check it and try again."
+        ),
     }
     return messages.get(reason, _("That action is not possible."))
 

@@ -60,7 +60,7 @@ class HoldForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    language = RadioField(choices=[("ko", "한국어"), ("en", "English")], validate_choice=False)
+    language = RadioField(choices=["ko", "en"], validate_choice=False)
 
 
 class PasswordChangeForm(FlaskForm):
@@ -71,5 +71,5 @@ class PasswordChangeForm(FlaskForm):
 
 class NewStaffForm(FlaskForm):
     email = StringField()
-    role = RadioField(choices=[("staff", "staff"), ("admin", "admin")], validate_choice=False)
-    language = RadioField(choices=[("ko", "한국어"), ("en", "English")], validate_choice=False)
+    role = RadioField(choices=["staff", "admin"], validate_choice=False)
+    language = RadioField(choices=["ko", "en"], validate_choice=False)
