@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test run test test-quick e2e stress lint format i18n-extract \
+.PHONY: help install install-test run test e2e stress browser-deps lint format i18n-extract \
 	i18n-update i18n-compile db-upgrade bench clean
 
 help: ## List the targets
@@ -46,8 +46,22 @@ db-upgrade: $(VENV)/.installed ## Create or upgrade the database schema
 run: $(VENV)/.installed i18n-compile db-upgrade ## Serve the portal on http://127.0.0.1:5000
 	$(RUN_ENV) $(APP) run --host $(HOST) --port $(PORT)
 
-test: install-test i18n-compile ## Run the whole suite (plus PostgreSQL/Redis when configured)
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# The browser tests need axe-core from npm; without npm they skip and say how to install it.
+browser-deps:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.package-lock.json; \
+	else echo "npm not found: browser tests will be skipped (apt-get install -y chromium npm)"; fi
+
+test: install-test i18n-compile browser-deps ## Run the whole suite (plus PostgreSQL/Redis when configured)
 	$(BIN)/python -m pytest
+
+e2e: install-test i18n-compile node_modules/.package-lock.json ## Browser tests only (Debian Chromium + axe-core)
+	$(BIN)/python -m pytest -m e2e tests/e2e
+
+stress: install-test i18n-compile ## Load-and-fault and flood tests (gunicorn, PostgreSQL, Redis; slow)
+	$(BIN)/python -m pytest -m stress tests/stress -p no:cacheprovider
 
 lint: install-test ## ruff check and format check
 	$(BIN)/ruff check .
@@ -60,5 +74,5 @@ format: install-test ## Apply ruff formatting
 bench: install-test i18n-compile ## Benchmark table (gunicorn, bare Flask ceiling, queue at scale)
 	$(BIN)/python scripts/bench.py
 
-clean: ## Remove the virtualenv and compiled catalogs
-	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo
+clean: ## Remove the virtualenv, node modules, compiled catalogs and test artifacts
+	rm -rf $(VENV) node_modules artifacts translations/*/LC_MESSAGES/*.mo

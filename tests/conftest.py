@@ -18,7 +18,7 @@ import pytest
 # Tests run in development mode (plain http on loopback, local keys) and ignore whatever
 # PORTAL_* settings the developer's shell holds.
 for _name in [name for name in os.environ if name.startswith("PORTAL_") and "TEST" not in name]:
-    if _name != "PORTAL_REQUIRE_SERVICES":
+    if _name not in {"PORTAL_REQUIRE_SERVICES", "PORTAL_REQUIRE_E2E", "PORTAL_E2E_UPDATE_DOCS"}:
         del os.environ[_name]
 os.environ["PORTAL_ENV"] = "development"
 
