@@ -177,18 +177,19 @@ def password_problem(reason: str) -> str:
     return messages.get(reason, _("This password cannot be used."))
 
 
-def _change_password(staff: Staff, form: PasswordChangeForm) -> str | None:
+def _change_password(staff: Staff, form: PasswordChangeForm) -> tuple[str, str] | None:
+    """None when changed, else (id of the field at fault, message)."""
     if not form.validate():
-        return _("The form expired. Please try again.")
+        return "pw-current", _("The form expired. Please try again.")
     if not accounts.verify_password(staff, form.current.data or ""):
         audit.record(db.session, "account.password_failed", staff=staff)
         db.session.commit()
-        return _("Your current password is not right.")
+        return "pw-current", _("Your current password is not right.")
     if (form.new.data or "") != (form.confirm.data or ""):
-        return _("The two new passwords are not the same.")
+        return "pw-confirm", _("The two new passwords are not the same.")
     try:
         accounts.set_password(staff, form.new.data or "")
     except accounts.AccountError as problem:
-        return password_problem(problem.reason)
+        return "pw-new", password_problem(problem.reason)
     audit.record(db.session, "account.password_changed", staff=staff)
     return None
