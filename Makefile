@@ -6,9 +6,12 @@ APP := $(BIN)/flask --app portal
 RUN_ENV := PORTAL_ENV=development
 HOST ?= 127.0.0.1
 PORT ?= 5000
+BENCH_ARGS ?=
+ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test run test e2e stress browser-deps lint format i18n-extract \
+.PHONY: help install install-test run test e2e stress loadtest flood browser-deps lint format \
+	i18n-extract \
 	i18n-update i18n-compile db-upgrade bench clean
 
 help: ## List the targets
@@ -60,8 +63,14 @@ test: install-test i18n-compile browser-deps ## Run the whole suite (plus Postgr
 e2e: install-test i18n-compile node_modules/.package-lock.json ## Browser tests only (Debian Chromium + axe-core)
 	$(BIN)/python -m pytest -m e2e tests/e2e
 
-stress: install-test i18n-compile ## Load-and-fault and flood tests (gunicorn, PostgreSQL, Redis; slow)
-	$(BIN)/python -m pytest -m stress tests/stress -p no:cacheprovider
+stress: install-test i18n-compile ## Load, fault and flood tests (PostgreSQL + Redis; restarts PostgreSQL)
+	$(BIN)/python -m pytest -m stress tests/stress
+
+loadtest: install-test i18n-compile ## Victims filing through a worker kill and a PostgreSQL restart
+	$(BIN)/python scripts/loadtest.py $(ARGS)
+
+flood: install-test i18n-compile ## One address flooding the forms while others file
+	$(BIN)/python scripts/flood.py $(ARGS)
 
 lint: install-test ## ruff check and format check
 	$(BIN)/ruff check .
@@ -72,7 +81,7 @@ format: install-test ## Apply ruff formatting
 	$(BIN)/ruff check --fix .
 
 bench: install-test i18n-compile ## Benchmark table (gunicorn, bare Flask ceiling, queue at scale)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, node modules, compiled catalogs and test artifacts
 	rm -rf $(VENV) node_modules artifacts translations/*/LC_MESSAGES/*.mo

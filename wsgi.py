@@ -2,4 +2,5 @@
 
 from portal import create_app
 
-app = create_app()
+# Migrations run from the CLI (`flask --app portal db upgrade`), never in a web worker.
+app = create_app({"PORTAL_MIGRATIONS": False})

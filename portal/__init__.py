@@ -34,12 +34,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         )
 
     from . import crypto, errors, headers, i18n, limits, logs
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import csrf, db, login_manager
 
     crypto.init_app(app)
     logs.init_app(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "portal" / "migrations"))
+    if app.config.get("PORTAL_MIGRATIONS", True):
+        # Web workers (wsgi.py) skip this: Alembic, Mako and Pygments cost ~11 MB each.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(PROJECT_ROOT / "portal" / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)

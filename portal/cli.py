@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from . import accounts, audit, counters, crypto, keyrotation, retention
+from . import accounts, audit, counters, crypto, keyrotation, retention, seed
 from .extensions import db
 from .models import Staff
 
@@ -17,6 +18,30 @@ keys_cli = AppGroup("keys", help="Encryption keys.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 counters_cli = AppGroup("counters", help="The queue's per-status counts.")
 staff_cli = AppGroup("staff", help="Staff accounts.")
+dev_cli = AppGroup("dev", help="Development and benchmark data.")
+
+
+@dev_cli.command("seed")
+@click.option("--cases", type=click.IntRange(min=1), required=True, help="How many to add.")
+@click.option(
+    "--batch",
+    type=click.IntRange(min=100),
+    default=5000,
+    show_default=True,
+    help="Rows per bulk insert.",
+)
+@click.option("--force", is_flag=True, help="Allow it on a production database.")
+def dev_seed(cases: int, batch: int, force: bool) -> None:
+    """Add N realistic synthetic cases with bulk inserts (benchmarks, demos)."""
+    if current_app.config["PORTAL_PRODUCTION"] and not force:
+        raise click.ClickException(
+            "refusing to add synthetic cases to a production database; "
+            "pass --force if this is a benchmark copy"
+        )
+    started = time.perf_counter()
+    added = seed.seed_cases(db.session, cases, batch=batch)
+    db.session.commit()
+    click.echo(f"added {added} synthetic cases in {time.perf_counter() - started:.1f} s")
 
 
 def _read_password(confirm: bool) -> str:
@@ -170,6 +195,6 @@ def counters_recount() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (keys_cli, audit_cli, counters_cli, staff_cli):
+    for group in (keys_cli, audit_cli, counters_cli, staff_cli, dev_cli):
         app.cli.add_command(group)
     app.cli.add_command(purge_command)

@@ -8,9 +8,9 @@ import re
 from flask import Flask
 
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-# Three or more colons, or a "::": an IPv6 address, not a clock time like 04:30:45.
+# Eight groups, or a "::": an IPv6 address, not a time like 04:30:45 or 2026:04:34:38.
 _IPV6 = re.compile(
-    r"(?<![\w:])(?:[0-9a-fA-F]{0,4}:){3,7}[0-9a-fA-F]{0,4}(?![\w:])"
+    r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"
     r"|(?<![\w:])[0-9a-fA-F:]*::[0-9a-fA-F:.]*(?![\w:])"
 )
 

@@ -12,7 +12,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, select, tuple_
+from sqlalchemy import bindparam, func, select, text, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -26,6 +26,7 @@ from .choices import (
     codes_of,
 )
 from .models import Case, Staff, utcnow
+from .models.case import PURGE_PENDING_SQL
 
 ASSIGNEE_CHOICES = ("any", "me", "unassigned")
 LANGUAGES = ("ko", "en")
@@ -201,20 +202,17 @@ def fetch_page(
 
 
 def purge_due_soon(session: Session, retention_days: int, within_days: int = 7) -> int:
-    """How many closed or withdrawn cases will be purged within the next days (for a banner)."""
+    """How many closed cases will be purged within the next days (for the queue banner).
+
+    Withdrawn cases are erased at once (or are on hold), so only closed ones wait. The
+    condition is written exactly as the partial index's, so PostgreSQL counts from it.
+    """
     horizon = utcnow() - timedelta(days=retention_days - within_days)
     return (
         session.scalar(
             select(func.count())
             .select_from(Case)
-            .where(
-                Case.purged_at.is_(None),
-                Case.legal_hold.is_(False),
-                or_(
-                    (Case.status == "closed") & (Case.closed_at <= horizon),
-                    (Case.status == "withdrawn") & (Case.withdrawn_at <= horizon),
-                ),
-            )
+            .where(text(PURGE_PENDING_SQL), Case.closed_at <= horizon)
         )
         or 0
     )

@@ -20,6 +20,10 @@ from .types import UTCDateTime, utcnow
 OPEN_CASES_SQL = "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"  # noqa: S608 (constants)
 
 
+# Closed cases still holding content: the ones the purge (and the queue banner) looks at.
+PURGE_PENDING_SQL = "status = 'closed' AND purged_at IS NULL AND NOT legal_hold"
+
+
 class Case(db.Model):
     __tablename__ = "cases"
 
@@ -94,6 +98,12 @@ class Case(db.Model):
             sqlite_where=text(OPEN_CASES_SQL),
         ),
         Index("ix_cases_assignee", "assignee_id", "status"),
+        Index(
+            "ix_cases_purge_pending",
+            "closed_at",
+            postgresql_where=text(PURGE_PENDING_SQL),
+            sqlite_where=text(PURGE_PENDING_SQL),
+        ),
     )
 
     @property

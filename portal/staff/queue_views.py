@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app, render_template, request
 from flask_login import current_user
 
@@ -10,6 +12,18 @@ from ..extensions import db
 from ..models import utcnow
 from ..queue import Cursor, QueueFilter, fetch_page, purge_due_soon
 from . import bp
+
+BANNER_SECONDS = 60
+
+
+def _purge_soon_count() -> int:
+    """The banner count, refreshed once a minute per process: it changes daily, not per click."""
+    cache = current_app.extensions.setdefault("purge_soon_cache", {})
+    now = time.monotonic()
+    if now - cache.get("at", -BANNER_SECONDS) >= BANNER_SECONDS or current_app.testing:
+        cache["value"] = purge_due_soon(db.session, current_app.config["PORTAL_RETENTION_DAYS"])
+        cache["at"] = now
+    return cache["value"]
 
 
 @bp.get("/")
@@ -30,6 +44,6 @@ def queue() -> str:
         counts=counters.counts(db.session),
         next_cursor=next_cursor.encode() if next_cursor else None,
         first_page=after is None,
-        purge_soon=purge_due_soon(db.session, current_app.config["PORTAL_RETENTION_DAYS"]),
+        purge_soon=_purge_soon_count(),
         now=utcnow(),
     )
