@@ -121,6 +121,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "portal",
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+        # Every message is our own and translated in our catalogs; WTForms' built-in ones are
+        # never shown, and loading their catalogs on each form costs ~0.5 ms per request.
+        "WTF_I18N_ENABLED": False,
         "WTF_CSRF_SSL_STRICT": production,
         "SESSION_COOKIE_NAME": "portal_session",
         "SESSION_COOKIE_HTTPONLY": True,

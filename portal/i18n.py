@@ -41,6 +41,7 @@ def switch_language(language: str) -> None:
     if language in LANGUAGES:
         g.lang_override = language
         g.lang_chosen = language
+        g.pop("translated_choices", None)
         refresh()
 
 

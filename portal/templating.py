@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_datetime, format_timedelta, get_locale
 
 from . import choices, content
@@ -37,8 +37,31 @@ def _ago(delta: timedelta) -> str:
     return format_timedelta(delta, add_direction=True, threshold=0.9)
 
 
-def _label(vocabulary: dict):  # noqa: ANN202
-    return lambda code: str(vocabulary.get(code, code))
+class TranslatedChoices:
+    """The vocabularies of choices.py, translated once per request on first use.
+
+    A queue page shows hundreds of labels; looking each lazy string up again costs more
+    than the database query.
+    """
+
+    def __getattr__(self, name: str) -> object:
+        cache = g.setdefault("translated_choices", {})
+        if name not in cache:
+            vocabulary = getattr(choices, name)
+            if isinstance(vocabulary, dict):
+                vocabulary = {
+                    code: tuple(map(str, label)) if isinstance(label, tuple) else str(label)
+                    for code, label in vocabulary.items()
+                }
+            cache[name] = vocabulary
+        return cache[name]
+
+
+TRANSLATED = TranslatedChoices()
+
+
+def _label(name: str):  # noqa: ANN202
+    return lambda code: getattr(TRANSLATED, name).get(code, code)
 
 
 def init_app(app: Flask) -> None:
@@ -51,13 +74,13 @@ def init_app(app: Flask) -> None:
             "switch_url": _switch_url,
             "exit_url": current_app.config["PORTAL_EXIT_URL"],
             "hotlines": content.hotlines,
-            "choices": choices,
+            "choices": TRANSLATED,
         }
 
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["ago"] = _ago
-    app.jinja_env.filters["harm_label"] = _label(choices.HARMS)
-    app.jinja_env.filters["help_label"] = _label(choices.HELP)
-    app.jinja_env.filters["platform_label"] = _label(choices.PLATFORMS)
+    app.jinja_env.filters["harm_label"] = _label("HARMS")
+    app.jinja_env.filters["help_label"] = _label("HELP")
+    app.jinja_env.filters["platform_label"] = _label("PLATFORMS")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

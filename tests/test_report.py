@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -332,3 +333,15 @@ def test_case_numbers_and_receipts_are_unique(make_app):
     refs = {ref for ref, _receipt in results}
     receipts = {receipt for _ref, receipt in results}
     assert len(refs) == 25 and len(receipts) == 25
+
+
+def test_blank_form_is_served_from_cache_with_fresh_tokens(client):
+    first, second = page_text(client.get("/report?lang=en")), page_text(client.get("/report"))
+    assert "__PORTAL_" not in first + second
+    key = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
+    assert key.search(first).group(1) != key.search(second).group(1)
+    strip = re.compile(r'value="[^"]{20,}"')
+    assert strip.sub("", first) == strip.sub("", second)
+    korean = page_text(client.get("/report?lang=ko"))
+    assert '<html lang="ko">' in korean and "신고하고 도움 요청하기" in korean
+    assert csrf_from(korean)

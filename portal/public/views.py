@@ -19,6 +19,7 @@ from flask import (
 from flask.wrappers import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,20 +54,53 @@ def privacy() -> str:
 
 
 # -- the report form ----------------------------------------------------------------------
+def _report_context(form: ReportForm, csrf_value: str) -> dict:
+    config = current_app.config
+    return {
+        "form": form,
+        "csrf_value": csrf_value,
+        "max_files": config["PORTAL_MAX_FILES"],
+        "max_file_mb": config["PORTAL_MAX_FILE_BYTES"] // (1024 * 1024),
+    }
+
+
+CSRF_SLOT = "__PORTAL_CSRF_SLOT__"
+KEY_SLOT = "__PORTAL_SUBMISSION_KEY_SLOT__"
+
+
+def _blank_report_page() -> str:
+    """The empty form, rendered once per language and process; only the two per-visitor
+    values (CSRF token and submission key) are filled in per request.
+
+    A wave of victims opening the form then costs a string replace, not a template render.
+    """
+    cache = current_app.extensions.setdefault("blank_report_page", {})
+    language = _language()
+    page = None if current_app.debug else cache.get(language)
+    if page is None:
+        form = ReportForm(formdata=None, max_links=current_app.config["PORTAL_MAX_LINKS"])
+        form.submission_key.data = KEY_SLOT
+        page = render_template(
+            "public/report.html",
+            notice=None,
+            files_dropped=False,
+            **_report_context(form, CSRF_SLOT),
+        )
+        cache[language] = page
+    return page.replace(CSRF_SLOT, generate_csrf()).replace(KEY_SLOT, secrets.token_urlsafe(24))
+
+
 def _render_report(
     form: ReportForm, status: int = 200, notice: str | None = None
 ) -> tuple[str, int]:
     files_dropped = request.method == "POST" and any(
         (upload.filename or "").strip() for upload in request.files.getlist("evidence")
     )
-    config = current_app.config
     return render_template(
         "public/report.html",
-        form=form,
         notice=notice,
         files_dropped=files_dropped,
-        max_files=config["PORTAL_MAX_FILES"],
-        max_file_mb=config["PORTAL_MAX_FILE_BYTES"] // (1024 * 1024),
+        **_report_context(form, generate_csrf()),
     ), status
 
 
@@ -74,11 +108,10 @@ def _render_report(
 @limits.filing
 @csrf.exempt  # the form checks its own token, so an expired one gives the form back filled
 def report() -> Response | tuple[str, int]:
+    if request.method == "GET":
+        return _blank_report_page(), 200
     max_links = current_app.config["PORTAL_MAX_LINKS"]
     form = ReportForm(max_links=max_links)
-    if request.method == "GET":
-        form.submission_key.data = secrets.token_urlsafe(24)
-        return _render_report(form)
 
     if not form.submission_key.data:
         form.submission_key.data = secrets.token_urlsafe(24)
