@@ -33,7 +33,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
 
-    from . import crypto, errors, headers, i18n, limits, logs
+    from . import bodies, crypto, errors, headers, i18n, limits, logs
     from .extensions import csrf, db, login_manager
 
     crypto.init_app(app)
@@ -47,6 +47,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
+    bodies.init_app(app)
     limits.init_app(app)
     headers.init_app(app)
     errors.init_app(app)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Staff
@@ -147,15 +147,6 @@ def reset_2fa(staff: Staff) -> str:
 
 def end_sessions(staff: Staff) -> None:
     staff.session_token = secrets.token_hex(16)
-
-
-def admin_count(session: Session) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(Staff).where(Staff.role == "admin", Staff.enabled)
-        )
-        or 0
-    )
 
 
 @dataclass(frozen=True)

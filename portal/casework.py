@@ -21,7 +21,14 @@ def open_case(session: Session, case_ref: str, actor: Staff) -> Case | None:
     return case
 
 
+def _require_content(case: Case) -> None:
+    """Nothing new is written into a case whose content was erased: it would outlive it."""
+    if case.purged_at is not None:
+        raise WorkflowError("erased")
+
+
 def add_note(session: Session, case: Case, actor: Staff, body: str) -> Note:
+    _require_content(case)
     note = Note(case_id=case.id, staff_id=actor.id, kind="note", body=body)
     session.add(note)
     case.last_activity_at = utcnow()
@@ -33,6 +40,7 @@ def send_message(session: Session, case: Case, actor: Staff, body: str) -> Messa
     """A message the victim reads on /status."""
     if case.status == "withdrawn":
         raise WorkflowError("withdrawn")
+    _require_content(case)
     message = Message(case_id=case.id, sender="staff", staff_id=actor.id, body=body)
     session.add(message)
     case.last_activity_at = utcnow()
@@ -41,6 +49,8 @@ def send_message(session: Session, case: Case, actor: Staff, body: str) -> Messa
 
 
 def set_link_status(session: Session, case: Case, actor: Staff, link_id: int, status: str) -> Link:
+    if case.status == "withdrawn":
+        raise WorkflowError("withdrawn")
     if status not in TAKEDOWN_STATUSES:
         raise WorkflowError("unknown_link_status")
     link = session.get(Link, link_id)
@@ -63,12 +73,21 @@ def set_link_status(session: Session, case: Case, actor: Staff, link_id: int, st
 
 
 def set_legal_hold(session: Session, case: Case, actor: Staff, hold: bool, reason: str) -> None:
-    """Keep a case's evidence for the police: purge skips it while the hold lasts."""
-    if hold and not reason.strip():
+    """Keep a case's evidence for the police: purge skips it while the hold lasts.
+
+    Any staff member may place a hold; lifting one can destroy police evidence at the next
+    purge, so only an admin may, and always with a reason.
+    """
+    if not reason.strip():
         raise WorkflowError("reason_required")
+    if case.legal_hold and not hold and not actor.is_admin:
+        raise WorkflowError("admin_only_hold")
+    if hold == case.legal_hold:
+        return
+    if hold:
+        _require_content(case)
     case.legal_hold = hold
-    if reason.strip():
-        session.add(Note(case_id=case.id, staff_id=actor.id, kind="hold", body=reason.strip()))
+    session.add(Note(case_id=case.id, staff_id=actor.id, kind="hold", body=reason.strip()))
     audit.record(session, "case.hold", staff=actor, case_ref=case.case_ref, hold=hold)
 
 

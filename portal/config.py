@@ -17,12 +17,17 @@ REQUIRED_SECRETS = ("PORTAL_SECRET_KEY", "PORTAL_RECEIPT_KEY", "PORTAL_DATA_KEYS
 DEFAULT_LIMITS = {
     "PORTAL_LIMIT_DEFAULT": "300 per minute",
     "PORTAL_LIMIT_FILING": "5 per hour;20 per day",
+    "PORTAL_LIMIT_FORM_POSTS": "60 per minute;600 per hour",
     "PORTAL_LIMIT_RECEIPT": "10 per minute;60 per hour",
     "PORTAL_LIMIT_RECEIPT_TARGET": "5 per minute;30 per hour",
     "PORTAL_LIMIT_MESSAGE": "10 per hour;40 per day",
     "PORTAL_LIMIT_LOGIN": "10 per minute;100 per hour",
     "PORTAL_LIMIT_LOGIN_ACCOUNT": "5 per minute;30 per hour",
 }
+
+
+# The most link rows a form may carry, whatever PORTAL_MAX_LINKS says.
+MAX_LINK_ROWS = 50
 
 
 class ConfigError(RuntimeError):
@@ -100,7 +105,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PORTAL_LOCKOUT_MINUTES": _int(env, "PORTAL_LOCKOUT_MINUTES", 15, minimum=1),
         "PORTAL_MAX_FILES": max_files,
         "PORTAL_MAX_FILE_BYTES": max_file_mb * 1024 * 1024,
-        "PORTAL_MAX_LINKS": _int(env, "PORTAL_MAX_LINKS", 20, minimum=1),
+        "PORTAL_MAX_LINKS": min(_int(env, "PORTAL_MAX_LINKS", 20, minimum=1), MAX_LINK_ROWS),
         "PORTAL_PAGE_SIZE": _int(env, "PORTAL_PAGE_SIZE", 50, minimum=5),
         "MAX_CONTENT_LENGTH": _int(env, "PORTAL_MAX_REQUEST_MB", 55, minimum=1) * 1024 * 1024,
         # Werkzeug's per-field memory cap for non-file parts; the longest text field
@@ -117,8 +122,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # A storage error after the response is built (counting an accepted filing) is logged,
         # never turned into a 500 for a victim whose report is already saved.
         "RATELIMIT_SWALLOW_ERRORS": True,
-        "RATELIMIT_STRATEGY": "moving-window",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Two counters per key: one Redis round trip per check, and no header lookup (a
+        # second round trip) on every response; the 429 page says what to do instead.
+        "RATELIMIT_STRATEGY": "sliding-window-counter",
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_KEY_PREFIX": "portal",
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
         # Every message is our own and translated in our catalogs; WTForms' built-in ones are

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template
+from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -63,7 +64,9 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     ), code
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+def _http_error(error: HTTPException) -> tuple[str, int] | Response:
+    if error.response is not None:
+        return error.response  # a page made for this case (the report form over its limit)
     code = error.code or 500
     if code not in PAGES:
         code = 400 if 400 <= code < 500 else 500

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 from flask.wrappers import Response
-from flask_babel import refresh
+from flask_babel import get_locale, refresh
 
 from .extensions import babel
 
 LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
 COOKIE = "lang"
+
+
+def current_language() -> str:
+    """The language of the page being made: "ko" or "en"."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
 
 
 def _wanted(value: str | None) -> str | None:

@@ -56,21 +56,28 @@ def rotate(session: Session, upload_dir: str, batch: int = 500) -> RotationRepor
                 break
             for row in rows:
                 last_id = row.id
-                changes = {}
                 for name in columns:
                     sealed = getattr(row, name)
                     if sealed is None or ring.text_key_id(sealed) == ring.primary_id:
                         continue
                     purpose = _purpose(model, name)
                     fresh = ring.encrypt_text(ring.decrypt_text(sealed, purpose), purpose)
-                    changes[name] = type_coerce(fresh, Text)
-                    key = f"{table.name}.{name}"
-                    report.values[key] = report.values.get(key, 0) + 1
-                if changes:
-                    session.execute(update(table).where(table.c.id == row.id).values(**changes))
+                    # Compare-and-set: a value erased or rewritten since we read it (a
+                    # withdrawal, a purge, a 2FA reset) is left alone, never brought back.
+                    done = session.execute(
+                        update(table)
+                        .where(table.c.id == row.id, type_coerce(table.c[name], Text) == sealed)
+                        .values({name: type_coerce(fresh, Text)})
+                    ).rowcount
+                    if done:
+                        key = f"{table.name}.{name}"
+                        report.values[key] = report.values.get(key, 0) + 1
             session.commit()
     names = session.scalars(select(EvidenceFile.stored_name).order_by(EvidenceFile.id)).all()
     for name in names:
-        if uploads.reencrypt(upload_dir, name):
-            report.files += 1
+        try:
+            if uploads.reencrypt(upload_dir, name):
+                report.files += 1
+        except FileNotFoundError:
+            continue  # erased by a purge or withdrawal meanwhile
     return report

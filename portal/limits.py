@@ -41,9 +41,13 @@ def _filing_was_accepted(response: Response) -> bool:
 
 
 def _receipt_target_key() -> str:
+    """The receipt being tried. A malformed entry cannot guess anything, so it counts
+    against the client only; one shared bucket would let typos lock everyone out."""
     from .receipts import normalise_receipt
 
-    entered = normalise_receipt(request.form.get("receipt", "")) or "malformed"
+    entered = normalise_receipt(request.form.get("receipt", ""))
+    if entered is None:
+        return "receipt-malformed:" + client_key()
     return "receipt:" + crypto.lookup_digest("receipt-attempt", entered)[:32]
 
 
@@ -56,13 +60,34 @@ def _login_account_key() -> str:
     return "account:" + crypto.lookup_digest("login-account", account)[:32]
 
 
+def _is_round_trip() -> bool:
+    return "switch_lang" in request.form or "add_link" in request.form
+
+
+def _filing_refused(limit: object) -> Response | None:
+    """Over the filing limit: give the form back filled, never a page that loses it."""
+    from .public.views import render_report_over_limit
+
+    return render_report_over_limit()
+
+
 # Filing counts accepted reports only: a language switch, an add-link round trip or a
-# refused form never uses up a victim's quota.
+# refused form never uses up a victim's quota, and round trips are never refused.
 filing = limiter.limit(
     _setting("PORTAL_LIMIT_FILING"),
     scope="filing",
     methods=["POST"],
     deduct_when=_filing_was_accepted,
+    exempt_when=_is_round_trip,
+    on_breach=_filing_refused,
+)
+
+# Every POST of the form, accepted or not, so refused forms cannot be sent without end.
+form_posts = limiter.limit(
+    _setting("PORTAL_LIMIT_FORM_POSTS"),
+    scope="report-posts",
+    methods=["POST"],
+    on_breach=_filing_refused,
 )
 
 receipt_per_client = limiter.limit(

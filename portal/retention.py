@@ -7,22 +7,38 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, counters, uploads
 from .models import Case, EvidenceFile, Link, Message, Note, utcnow
 
+PENDING_REMOVALS = "files_to_remove"
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_files_after_commit(session: Session) -> None:
+    for upload_dir, name in session.info.pop(PENDING_REMOVALS, []):
+        uploads.remove(upload_dir, name)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_files_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_REMOVALS, None)
+
 
 def erase_content(session: Session, case: Case, upload_dir: str | None = None) -> None:
-    """Delete text, links, messages, notes and files; keep what statistics need."""
+    """Delete text, links, messages, notes and files; keep what statistics need.
+
+    Files go only once the transaction commits, so a failed commit never leaves rows
+    that point at deleted files.
+    """
     names = session.scalars(
         select(EvidenceFile.stored_name).where(EvidenceFile.case_id == case.id)
     ).all()
     if names and upload_dir is None:
         raise ValueError("erasing files needs the upload directory")
-    for name in names:
-        uploads.remove(upload_dir, name)
+    session.info.setdefault(PENDING_REMOVALS, []).extend((upload_dir, name) for name in names)
     session.execute(delete(EvidenceFile).where(EvidenceFile.case_id == case.id))
     session.execute(delete(Link).where(Link.case_id == case.id))
     session.execute(delete(Message).where(Message.case_id == case.id))

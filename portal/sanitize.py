@@ -49,16 +49,26 @@ def _refuse_controls(text: str, multiline: bool) -> None:
 
 
 def strip_markup(text: str) -> str:
-    if "<" not in text and "&" not in text:
-        return text
-    cleaned = bleach.clean(text, tags=set(), attributes={}, strip=True, strip_comments=True)
-    return html.unescape(cleaned)
+    """Plain text with no tags, also none hidden behind entities (``&lt;b&gt;``)."""
+    for _round in range(3):
+        if "<" not in text and "&" not in text:
+            return text
+        cleaned = bleach.clean(text, tags=set(), attributes={}, strip=True, strip_comments=True)
+        unescaped = html.unescape(cleaned)
+        if unescaped == text:
+            return text
+        text = unescaped
+    return text
 
 
 def clean_text(value: str | None, *, max_length: int, multiline: bool = False) -> str:
     """Normalise (NFC), refuse control characters, strip markup, trim, and enforce the cap."""
     if value is None:
         return ""
+    if len(value) > 2 * max_length:
+        # Far over the cap: refuse before the costly steps (a 1 MB body of markup would
+        # keep a worker busy for seconds). The form keeps the text either way.
+        raise TextRefused("too_long", limit=max_length, length=len(value))
     text = value.replace("\r\n", "\n").replace("\r", "\n")
     _refuse_controls(text, multiline)
     text = strip_markup(unicodedata.normalize("NFC", text)).strip()

@@ -5,25 +5,30 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_babel import format_datetime, format_timedelta
+from werkzeug.routing import BuildError
 
 from . import choices, content
-from .i18n import LANGUAGES
-
-
-def _language() -> str:
-    return str(get_locale() or "ko")
+from .i18n import LANGUAGES, current_language
 
 
 def _other_language() -> str:
-    return "en" if _language() == "ko" else "ko"
+    return "en" if current_language() == "ko" else "ko"
 
 
 def _switch_url(language: str) -> str:
-    args = request.args.to_dict()
-    args["lang"] = language
+    """This page in the other language; the home page when it cannot be rebuilt."""
+    view_args = request.view_args or {}
+    args = {
+        key: value
+        for key, value in request.args.items()
+        if not key.startswith("_") and key not in view_args and key != "lang"
+    }
     if request.endpoint and request.method == "GET":
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        try:
+            return url_for(request.endpoint, **view_args, **args, lang=language)
+        except (BuildError, ValueError, TypeError):
+            pass
     return url_for("public.home", lang=language)
 
 
@@ -68,7 +73,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _portal_globals() -> dict:
         return {
-            "lang": _language(),
+            "lang": current_language(),
             "other_lang": _other_language(),
             "languages": LANGUAGES,
             "switch_url": _switch_url,

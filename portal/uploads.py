@@ -92,9 +92,7 @@ def _reencode(image: Image.Image, media_type: str) -> bytes:
     if upright.mode == "P" and upright.getpalette():
         pixels.putpalette(upright.getpalette())
     out = io.BytesIO()
-    options: dict[str, object] = (
-        {"quality": 90} if media_type != "image/png" else {"optimize": True}
-    )
+    options: dict[str, object] = {"quality": 90} if media_type != "image/png" else {}
     pixels.save(out, _PIL_FORMAT[media_type], **options)
     return out.getvalue()
 
@@ -169,6 +167,8 @@ def reencrypt(upload_dir: str, stored_name: str) -> bool:
     if keys.bytes_key_id(blob) == keys.primary_id:
         return False
     plain = keys.decrypt_bytes(blob, _purpose(stored_name))
+    if not path.exists():
+        raise FileNotFoundError(path)  # removed while we worked: do not bring it back
     _write_atomically(path, keys.encrypt_bytes(plain, _purpose(stored_name)))
     return True
 

@@ -79,10 +79,12 @@ def change_status(session: Session, case: Case, actor: Staff, new_status: str) -
             status=new_status,
             closed_at=now if new_status == "closed" else None,
             last_activity_at=now,
+            # A reopened case takes new content, which must be erased again in its turn.
+            purged_at=Case.purged_at if new_status == "closed" else None,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.refresh(case, ["status", "closed_at", "last_activity_at"])
+    session.refresh(case, ["status", "closed_at", "last_activity_at", "purged_at"])
     if changed != 1:
         raise WorkflowError("changed_meanwhile")
     counters.adjust(session, old_status, new_status)

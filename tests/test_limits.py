@@ -12,11 +12,29 @@ def test_filing_limit_gives_a_friendly_429(make_app):
     file_report(client)
     file_report(client)
     refused = post_report(client, "en")
+    html = page_text(refused)
     assert refused.status_code == 429
-    assert h1(refused) == "Too many tries in a short time"
+    assert h1(refused) == "Report and ask for help"
+    assert "Everything you typed is still here" in html
+    assert "A bot made fake images from my profile photo." in html
     korean = post_report(client, "ko")
     assert korean.status_code == 429
-    assert h1(korean) == "짧은 시간에 너무 많이 시도했어요"
+    assert "적은 내용은 그대로 있어요" in page_text(korean)
+    # A language switch or an added link row still works for this client.
+    token, key = open_form(client)
+    switched = client.post(
+        "/report", data=report_data(csrf_token=token, submission_key=key, switch_lang="en")
+    )
+    assert switched.status_code == 200
+
+
+def test_receipt_page_429_is_friendly_in_both_languages(make_app):
+    app = make_app(PORTAL_LIMIT_RECEIPT="1 per minute")
+    client = app.test_client()
+    assert _guess(client, "1" * 20).status_code == 200
+    refused = _guess(client, "2" * 20)
+    assert refused.status_code == 429
+    assert h1(refused) == "짧은 시간에 너무 많이 시도했어요"
 
 
 def test_refused_forms_and_round_trips_do_not_use_up_the_quota(make_app):

@@ -131,4 +131,44 @@ def test_queue_shows_cases_due_within_a_week(app, client):
     _set(app, ref, status="closed", closed_at=utcnow() - timedelta(days=85))
     staff = staff_client(app, make_staff(app, "retention@example.org"))
     html = staff.get("/staff/").get_data(as_text=True)
-    assert "1 closed or withdrawn case will be purged within 7 days." in html
+    assert "1 closed case will be purged within 7 days." in html
+
+
+def test_files_go_only_when_the_erasure_commits(app, client, tmp_path):
+    token, key = open_form(client)
+    data = report_data(csrf_token=token, submission_key=key)
+    data["evidence"] = [(io.BytesIO(files.png()), "shot.png")]
+    assert client.post("/report", data=data, content_type="multipart/form-data").status_code == 303
+    with app.app_context():
+        case = db.session.scalar(select(Case))
+        name = db.session.scalar(select(EvidenceFile.stored_name))
+        retention.withdraw(db.session, case, app.config["PORTAL_UPLOAD_DIR"])
+        db.session.rollback()
+        assert (tmp_path / "uploads" / name).exists()
+        case = db.session.scalar(select(Case))
+        retention.withdraw(db.session, case, app.config["PORTAL_UPLOAD_DIR"])
+        db.session.commit()
+    assert not (tmp_path / "uploads" / name).exists()
+
+
+def test_nothing_new_is_written_into_an_erased_case(app, client):
+    from portal import accounts, casework
+    from portal.workflow import WorkflowError
+
+    ref, _ = file_report(client)
+    with app.app_context():
+        staff = accounts.create_staff(db.session, "erase@example.org", "a fine long passphrase")
+        case = _case(app, ref)
+        case.legal_hold = False
+        retention.withdraw(db.session, case, app.config["PORTAL_UPLOAD_DIR"])
+        db.session.commit()
+        for action in (
+            lambda: casework.add_note(db.session, case, staff, "after"),
+            lambda: casework.set_legal_hold(db.session, case, staff, True, "police"),
+        ):
+            try:
+                action()
+            except WorkflowError as refused:
+                assert refused.reason in {"erased", "withdrawn"}
+            else:
+                raise AssertionError("an erased case took new content")

@@ -212,11 +212,18 @@ def test_legal_hold_needs_a_reason(app):
     held = post(staff, f"/staff/cases/{ref}/hold", hold="y", reason="Police case 2026-123")
     assert "Legal hold updated." in held and "Evidence kept for police" in held
     assert case_row(app, ref).legal_hold is True
-    lifted = post(staff, f"/staff/cases/{ref}/hold", reason="")
+    not_without_reason = post(staff, f"/staff/cases/{ref}/hold", reason="")
+    assert "Please give a reason." in not_without_reason
+    not_staff = post(staff, f"/staff/cases/{ref}/hold", reason="Police are done")
+    assert "Only an admin can lift a legal hold." in not_staff
+    assert case_row(app, ref).legal_hold is True
+    admin = staff_client(app, make_staff(app, "boss@example.org", role="admin"))
+    lifted = post(admin, f"/staff/cases/{ref}/hold", reason="Police are done")
     assert "Legal hold updated." in lifted and "Evidence kept for police" not in lifted
+    assert case_row(app, ref).legal_hold is False
     with app.app_context():
         notes = db.session.scalars(select(Note).where(Note.kind == "hold")).all()
-        assert [note.body for note in notes] == ["Police case 2026-123"]
+        assert [note.body for note in notes] == ["Police case 2026-123", "Police are done"]
         holds = db.session.scalars(
             select(AuditEntry.detail).where(AuditEntry.action == "case.hold")
         )

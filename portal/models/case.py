@@ -114,10 +114,6 @@ class Case(db.Model):
     def help_wanted(self) -> list[str]:
         return codes_of(self.help_mask, HELP)
 
-    @property
-    def is_erased(self) -> bool:
-        return self.purged_at is not None
-
 
 class Link(db.Model):
     __tablename__ = "links"

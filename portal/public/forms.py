@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,69 +19,43 @@ from wtforms import (
 )
 
 from .. import choices
+from ..accounts import EMAIL_PATTERN
+from ..config import MAX_LINK_ROWS
 from ..evidence import LinkRejected, parse_link
-from ..intake import Filing, LinkInput, files_not_allowed
+from ..intake import Filing, LinkInput
 from ..sanitize import TextRefused, clean_field
-from ..uploads import CleanFile, UploadRefused, clean_upload
+from ..uploads import CleanFile
+from .file_checks import check_files
+from .messages import link_message, refusal_message
 
 DEFAULT_LINK_ROWS = 3
-EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-()]{6,24}$")
-
-
-def _refusal_message(error: TextRefused) -> str:
-    if error.reason == "too_long":
-        return ngettext(
-            "Please shorten this to %(num)d character or fewer (it has %(length)d now).",
-            "Please shorten this to %(num)d characters or fewer (it has %(length)d now).",
-            error.limit,
-            length=error.length,
-        )
-    return _(
-        "This contains hidden control characters we cannot accept. "
-        "Please retype it or remove unusual characters."
-    )
-
-
-def _upload_message(reason: str, name: str, max_mb: int) -> str:
-    messages = {
-        "too_large": _(
-            "%(name)s is larger than %(max)d MB. "
-            "Please send a smaller screenshot, or just the link.",
-            name=name,
-            max=max_mb,
-        ),
-        "unsupported_type": _(
-            "%(name)s is not a JPEG, PNG, WebP or PDF file. Please send a screenshot in one of "
-            "these formats, or just the link.",
-            name=name,
-        ),
-        "too_many_pixels": _(
-            "%(name)s is too large an image to open safely. Please send a smaller screenshot.",
-            name=name,
-        ),
-        "empty": _("%(name)s is empty.", name=name),
-    }
-    return messages.get(
-        reason,
-        _("%(name)s could not be opened. It may be damaged. Please try another file.", name=name),
-    )
-
-
-def _link_message(error: LinkRejected) -> str:
-    if error.reason == "too_long":
-        return _("This link is too long. Please copy only the address of the page.")
-    if error.reason == "unsupported_scheme":
-        return _("Please enter a web address (https://...), a t.me link or an @name.")
-    return _(
-        "This does not look like a link. Please enter a web address (https://...), "
-        "a t.me link or a Telegram @name."
-    )
 
 
 def _csrf_failed(form: FlaskForm) -> bool:
     token = getattr(form, "csrf_token", None)
     return bool(token is not None and token.errors)
+
+
+class BoundedFieldList(FieldList):
+    """A FieldList that reads only plain ASCII row numbers below its maximum.
+
+    WTForms would build a subform for every ``links-N-url`` a client invents (a million of
+    them is one request), and ``int("²")`` would raise on an exotic digit.
+    """
+
+    def _extract_indices(self, prefix: str, formdata: object):  # noqa: ANN202
+        offset = len(prefix)
+        seen: set[int] = set()
+        for key in formdata:  # type: ignore[attr-defined]
+            if not key.startswith(prefix):
+                continue
+            number = key[offset:].split("-", 1)[0]
+            if number.isascii() and number.isdigit() and len(number) <= 3:
+                index = int(number)
+                if index < MAX_LINK_ROWS and index not in seen:
+                    seen.add(index)
+                    yield index
 
 
 class LinkEntry(Form):
@@ -99,7 +72,9 @@ class ReportForm(FlaskForm):
     harms = SelectMultipleField(choices=list(choices.HARMS), validate_choice=False)
     threatened_now = BooleanField()
     personal_info_exposed = BooleanField()
-    links = FieldList(FormField(LinkEntry), min_entries=DEFAULT_LINK_ROWS)
+    links = BoundedFieldList(
+        FormField(LinkEntry), min_entries=DEFAULT_LINK_ROWS, max_entries=MAX_LINK_ROWS
+    )
     help_wanted = SelectMultipleField(choices=list(choices.HELP), validate_choice=False)
     description = TextAreaField()
     contact_method = RadioField(
@@ -144,7 +119,7 @@ class ReportForm(FlaskForm):
         try:
             value = clean_field(kind, field.data)
         except TextRefused as error:
-            self._fail(field.id, field.errors, _refusal_message(error))
+            self._fail(field.id, field.errors, refusal_message(error))
             return ""
         self.cleaned[field.name] = value
         return value
@@ -229,36 +204,12 @@ class ReportForm(FlaskForm):
 
     def validate_files(self, uploads: list, max_files: int, max_bytes: int) -> bool:
         """Check the chosen evidence files; errors go to the summary and the file field."""
-        chosen = [upload for upload in uploads if upload and (upload.filename or "").strip()]
-        self.clean_files = []
-        if not chosen:
-            return True
-        if files_not_allowed(self.minor_in_content.data):
-            self._fail(
-                "evidence",
-                self.file_errors,
-                _(
-                    "Because the person shown may be under 18, please do not send files. "
-                    "Links are enough. Your other answers are kept."
-                ),
-            )
-            return False
-        if len(chosen) > max_files:
-            self._fail(
-                "evidence",
-                self.file_errors,
-                _("You can send up to %(max)d files.", max=max_files),
-            )
-            return False
-        for upload in chosen:
-            name = (upload.filename or "")[-80:]
-            data = upload.stream.read(max_bytes + 1)
-            try:
-                self.clean_files.append(clean_upload(data, max_bytes))
-            except UploadRefused as refused:
-                message = _upload_message(refused.reason, name, max_bytes // (1024 * 1024))
-                self._fail("evidence", self.file_errors, message)
-        return not self.file_errors
+        self.clean_files, errors = check_files(
+            uploads, self.minor_in_content.data, max_files, max_bytes
+        )
+        for message in errors:
+            self._fail("evidence", self.file_errors, message)
+        return not errors
 
     def summary_has(self, *prefixes: str) -> bool:
         return any(field_id.startswith(prefixes) for field_id, _msg in self.summary)
@@ -279,11 +230,17 @@ class ReportForm(FlaskForm):
             try:
                 parsed = parse_link(raw)
             except LinkRejected as error:
-                self._fail(row.url.id, row.url.errors, _link_message(error))
+                self._fail(row.url.id, row.url.errors, link_message(error))
                 continue
             if parsed.url not in seen:
                 seen.add(parsed.url)
                 self.parsed_links.append(LinkInput(parsed=parsed, note=note))
+        if len(self.parsed_links) > self.max_links:
+            self._fail(
+                "links",
+                [],
+                _("You can add up to %(max)d links.", max=self.max_links),
+            )
 
     def _validate_contact(self) -> None:
         self._one_of(self.contact_method, choices.CONTACT_METHODS, None)
@@ -369,7 +326,7 @@ class ReplyForm(FlaskForm):
         try:
             self.cleaned_body = clean_field("message", self.body.data)
         except TextRefused as error:
-            self.body.errors = [_refusal_message(error)]
+            self.body.errors = [refusal_message(error)]
             return False
         if not self.cleaned_body:
             self.body.errors = [_("Please write a message before sending.")]

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask.wrappers import Response
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import audit, crypto, limits, retention, uploads
 from ..extensions import csrf, db
-from ..i18n import LANGUAGES, switch_language
+from ..i18n import LANGUAGES, current_language, switch_language
 from ..intake import DuplicateSubmission, IntakeRefused, file_case
 from ..models import Case, Message, utcnow
 from ..receipts import normalise_receipt, receipt_hash
@@ -35,10 +34,7 @@ from .forms import ConfirmForm, ReceiptForm, ReplyForm, ReportForm, SavedForm
 log = logging.getLogger(__name__)
 
 RECEIPT_ONCE = "receipt_once"
-
-
-def _language() -> str:
-    return str(get_locale() or "ko")
+REPLY_DRAFT_CHARS = 6000
 
 
 @bp.get("/")
@@ -75,7 +71,7 @@ def _blank_report_page() -> str:
     A wave of victims opening the form then costs a string replace, not a template render.
     """
     cache = current_app.extensions.setdefault("blank_report_page", {})
-    language = _language()
+    language = current_language()
     page = None if current_app.debug else cache.get(language)
     if page is None:
         form = ReportForm(formdata=None, max_links=current_app.config["PORTAL_MAX_LINKS"])
@@ -104,7 +100,20 @@ def _render_report(
     ), status
 
 
+def render_report_over_limit() -> Response:
+    """The filled form with a 429, for a client over the filing limit."""
+    form = ReportForm(max_links=current_app.config["PORTAL_MAX_LINKS"])
+    notice = _(
+        "Several reports were sent from this connection in a short time, so we cannot take "
+        "another one right now. Everything you typed is still here: please try again in "
+        "an hour, or call 02-735-8994 (weekdays) or 112 if you are in danger."
+    )
+    page, _status = _render_report(form, status=429, notice=notice)
+    return make_response(page, 429)
+
+
 @bp.route("/report", methods=["GET", "POST"])
+@limits.form_posts
 @limits.filing
 @csrf.exempt  # the form checks its own token, so an expired one gives the form back filled
 def report() -> Response | tuple[str, int]:
@@ -124,13 +133,12 @@ def report() -> Response | tuple[str, int]:
         notice = None if added else _("You can add up to %(max)d links.", max=max_links)
         return _render_report(form, notice=notice)
 
-    valid = form.validate()
-    files_ok = form.validate_files(
+    # Files are decoded only for an otherwise valid form: a refused form drops them anyway.
+    if not form.validate() or not form.validate_files(
         request.files.getlist("evidence"),
         current_app.config["PORTAL_MAX_FILES"],
         current_app.config["PORTAL_MAX_FILE_BYTES"],
-    )
-    if not (valid and files_ok):
+    ):
         return _render_report(form, status=400)
     if form.is_bot:
         # Looks like success to the bot; nothing is stored.
@@ -139,7 +147,7 @@ def report() -> Response | tuple[str, int]:
     filed = None
     try:
         filed = file_case(
-            db.session, form.to_filing(_language()), current_app.config["PORTAL_UPLOAD_DIR"]
+            db.session, form.to_filing(current_language()), current_app.config["PORTAL_UPLOAD_DIR"]
         )
         db.session.commit()
     except DuplicateSubmission as duplicate:
@@ -239,12 +247,19 @@ def status() -> Response | tuple[str, int]:
         error = _(
             "We could not open a report with this code. Please check the 20 digits and try again."
         )
-        return render_template("public/status_entry.html", form=form, error=error), 200
+        pending = (request.form.get("pending_message") or "")[:REPLY_DRAFT_CHARS]
+        return render_template(
+            "public/status_entry.html", form=form, error=error, pending_message=pending
+        ), 200
     if case.status == "withdrawn":
         return render_template(
             "public/status_entry.html", form=ReceiptForm(formdata=None), withdrawn=True
         ), 200
     status_session.start(case.id)
+    draft = (request.form.get("pending_message") or "")[:REPLY_DRAFT_CHARS]
+    if draft:
+        # Straight to the case page with the unsent message in the reply box.
+        return _render_case(case, reply=ReplyForm(formdata=None, body=draft))
     return redirect(url_for("public.status_case"), code=303)
 
 
@@ -289,9 +304,25 @@ def status_case() -> Response | tuple[str, int]:
 def status_reply() -> Response | tuple[str, int]:
     case = _open_case()
     if case is None:
-        return redirect(url_for("public.status"), code=303)
+        draft = (request.form.get("body") or "").strip()
+        if not draft:
+            return redirect(url_for("public.status"), code=303)
+        # Signed out while writing: keep the message and send it after the receipt.
+        return render_template(
+            "public/status_entry.html",
+            form=ReceiptForm(formdata=None),
+            pending_message=draft[:REPLY_DRAFT_CHARS],
+        ), 200
     form = ReplyForm()
     if not form.validate():
+        return _render_case(case, reply=form, status=400)
+    if case.status == "closed" or case.purged_at is not None:
+        form.body.errors = [
+            _(
+                "This report is finished, so it cannot take new messages. "
+                "If you need help again, please file a new report."
+            )
+        ]
         return _render_case(case, reply=form, status=400)
     now = utcnow()
     db.session.add(

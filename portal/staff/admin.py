@@ -152,7 +152,7 @@ def audit_log() -> str:
         query = query.where(AuditEntry.action == action)
     if case_ref:
         query = query.where(AuditEntry.case_ref == case_ref)
-    if before.isdigit():
+    if before.isascii() and before.isdigit() and len(before) < 19:
         query = query.where(AuditEntry.id < int(before))
     entries = db.session.scalars(query.limit(AUDIT_PAGE + 1)).all()
     more = len(entries) > AUDIT_PAGE

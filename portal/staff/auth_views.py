@@ -119,7 +119,6 @@ def login_code() -> Response | str | tuple[str, int]:
     now = int(time.time())
     session["staff_since"] = now
     session["staff_seen"] = now
-    session["sid"] = secrets.token_hex(16)
     staff.last_login_at = utcnow()
     audit.record(db.session, "login.success", staff=staff)
     db.session.commit()

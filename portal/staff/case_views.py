@@ -39,11 +39,17 @@ def workflow_message(reason: str) -> str:
         "reason_required": _("Please give a reason."),
         "assignee_disabled": _("That account is disabled."),
         "empty_text": _("Please write something first."),
+        "erased": _("This case's content was erased; nothing new can be added to it."),
+        "admin_only_hold": _("Only an admin can lift a legal hold."),
         "changed_meanwhile": _(
             "The case changed while you were looking at it. Please check it and try again."
         ),
     }
     return messages.get(reason, _("That action is not possible."))
+
+
+def _small_int(raw: str) -> bool:
+    return raw.isascii() and raw.isdigit() and len(raw) < 19
 
 
 def _case_or_404(case_ref: str) -> Case:
@@ -142,7 +148,7 @@ def case_release(case_ref: str) -> Response:
 def case_assign(case_ref: str) -> Response:
     def action(case: Case, form: AssignForm) -> str:
         raw = form.assignee.data or ""
-        assignee = db.session.get(Staff, int(raw)) if raw.isdigit() else None
+        assignee = db.session.get(Staff, int(raw)) if _small_int(raw) else None
         if assignee is None:
             raise workflow.WorkflowError("unknown_staff")
         workflow.assign(db.session, case, _me(), assignee)
@@ -198,7 +204,7 @@ def case_message(case_ref: str) -> Response:
 def case_link(case_ref: str) -> Response:
     def action(case: Case, form: LinkStatusForm) -> str:
         raw = form.link_id.data or ""
-        if not raw.isdigit():
+        if not _small_int(raw):
             raise workflow.WorkflowError("unknown_link")
         casework.set_link_status(db.session, case, _me(), int(raw), form.takedown_status.data or "")
         return _("Link status updated.")

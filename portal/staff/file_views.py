@@ -24,6 +24,13 @@ def _file(case_ref: str, file_id: int) -> tuple[Case, EvidenceFile]:
     return case, evidence
 
 
+def _load(evidence: EvidenceFile) -> bytes:
+    try:
+        return uploads.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
+    except FileNotFoundError:
+        abort(404)
+
+
 def _send(data: bytes, media_type: str, disposition: str) -> Response:
     response = make_response(data)
     response.headers["Content-Type"] = media_type
@@ -43,7 +50,7 @@ def file_preview(case_ref: str, file_id: int) -> Response:
     _case, evidence = _file(case_ref, file_id)
     if not evidence.is_image:
         abort(404)
-    data = uploads.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
+    data = _load(evidence)
     return _send(uploads.blurred_preview(data), "image/jpeg", "inline")
 
 
@@ -74,14 +81,14 @@ def file_view(case_ref: str, file_id: int) -> Response:
     _case, evidence = _file(case_ref, file_id)
     if not evidence.is_image or not is_revealed(evidence.id):
         abort(403)
-    data = uploads.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
+    data = _load(evidence)
     return _send(data, evidence.media_type, "inline")
 
 
 @bp.get("/cases/<case_ref>/files/<int:file_id>/download")
 def file_download(case_ref: str, file_id: int) -> Response:
     case, evidence = _file(case_ref, file_id)
-    data = uploads.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
+    data = _load(evidence)
     audit.record(
         db.session,
         "file.downloaded",

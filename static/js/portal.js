@@ -118,6 +118,37 @@
       if (noFiles) { picker.value = ""; }
     }
   }
+  // Check the chosen files before sending: too many or too large would be refused by the
+  // server with a page that cannot keep what was typed.
+  var reportForm = document.getElementById("report-form");
+  var picker = document.getElementById("evidence");
+  var check = document.getElementById("evidence-check");
+  if (reportForm && picker && check) {
+    reportForm.addEventListener("submit", function (event) {
+      var submitter = event.submitter;
+      if (submitter && (submitter.name === "switch_lang" || submitter.name === "add_link")) { return; }
+      var maxFiles = parseInt(picker.getAttribute("data-max-files"), 10) || 0;
+      var maxBytes = parseInt(picker.getAttribute("data-max-bytes"), 10) || 0;
+      var files = picker.files || [];
+      var total = 0;
+      for (var i = 0; i < files.length; i += 1) { total += files[i].size; }
+      var problem = "";
+      if (files.length > maxFiles) {
+        problem = check.getAttribute("data-too-many");
+      } else if (total > 50 * 1024 * 1024 || Array.prototype.some.call(files, function (f) { return f.size > maxBytes; })) {
+        problem = check.getAttribute("data-too-big");
+      }
+      if (problem) {
+        event.preventDefault();
+        check.textContent = problem;
+        check.hidden = false;
+        picker.focus();
+      } else {
+        check.hidden = true;
+      }
+    });
+  }
+
   if (filesGroup && minorChoices.length) {
     Array.prototype.forEach.call(minorChoices, function (el) {
       el.addEventListener("change", toggleFiles);
