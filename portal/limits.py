@@ -25,15 +25,26 @@ def _setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
-limiter = Limiter(
+# The named limits below protect forms that cost something or guard a secret; they are
+# shared by every process and instance through PORTAL_RATELIMIT_STORAGE_URI (Redis).
+limiter = Limiter(key_func=client_key)
+
+# The default limit on every route is a per-process guard against page floods; kept in
+# memory, a page view never waits on a Redis round trip (nginx also limits floods).
+page_limiter = Limiter(
     key_func=client_key,
     default_limits=[_setting("PORTAL_LIMIT_DEFAULT")],
+    storage_uri="memory://",
+    strategy="fixed-window",
 )
 
 
-@limiter.request_filter
 def _static_files_are_free() -> bool:
     return request.endpoint in {"static", "health.healthz", "health.readyz"}
+
+
+limiter.request_filter(_static_files_are_free)
+page_limiter.request_filter(_static_files_are_free)
 
 
 def _filing_was_accepted(response: Response) -> bool:
@@ -115,3 +126,4 @@ login_per_account = limiter.limit(
 
 def init_app(app: Flask) -> None:
     limiter.init_app(app)
+    page_limiter.init_app(app)

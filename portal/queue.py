@@ -44,6 +44,7 @@ class QueueFilter:
     assignee: str = "any"
     language: str | None = None
     minor: str | None = None
+    purge_soon: bool = False
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> QueueFilter:
@@ -62,6 +63,7 @@ class QueueFilter:
             assignee=pick("assignee", ASSIGNEE_CHOICES, "any") or "any",
             language=pick("language", LANGUAGES),
             minor=pick("minor", ("yes", "no")),
+            purge_soon=args.get("purge") == "soon",
         )
 
     def as_args(self) -> dict[str, str]:
@@ -74,6 +76,7 @@ class QueueFilter:
             "assignee": None if self.assignee == "any" else self.assignee,
             "language": self.language,
             "minor": self.minor,
+            "purge": "soon" if self.purge_soon else None,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -122,7 +125,9 @@ class QueueRow:
     language: str
 
 
-def _filtered(filters: QueueFilter, me: int) -> Select:
+def _filtered(
+    filters: QueueFilter, me: int, retention_days: int = 90, within_days: int = 7
+) -> Select:
     query = select(
         Case.id,
         Case.case_ref,
@@ -162,14 +167,22 @@ def _filtered(filters: QueueFilter, me: int) -> Select:
         query = query.where(Case.minor_involved.is_(True))
     elif filters.minor == "no":
         query = query.where(Case.minor_involved.is_(False))
+    if filters.purge_soon:
+        horizon = utcnow() - timedelta(days=retention_days - within_days)
+        query = query.where(text(PURGE_PENDING_SQL), Case.closed_at <= horizon)
     return query
 
 
 def fetch_page(
-    session: Session, filters: QueueFilter, me: int, after: Cursor | None = None, limit: int = 50
+    session: Session,
+    filters: QueueFilter,
+    me: int,
+    after: Cursor | None = None,
+    limit: int = 50,
+    retention_days: int = 90,
 ) -> tuple[list[QueueRow], Cursor | None]:
     """One page of the queue and the cursor of the next page (None on the last page)."""
-    query = _filtered(filters, me)
+    query = _filtered(filters, me, retention_days)
     if after is not None:
         query = query.where(
             tuple_(Case.priority_rank, Case.created_at, Case.id)

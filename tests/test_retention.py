@@ -172,3 +172,16 @@ def test_nothing_new_is_written_into_an_erased_case(app, client):
                 assert refused.reason in {"erased", "withdrawn"}
             else:
                 raise AssertionError("an erased case took new content")
+
+
+def test_queue_lists_the_cases_due_within_a_week(app, client):
+    from .staff_helpers import make_staff, staff_client
+
+    due_ref, _ = file_report(client)
+    later_ref, _ = file_report(client)
+    _set(app, due_ref, status="closed", closed_at=utcnow() - timedelta(days=85))
+    _set(app, later_ref, status="closed", closed_at=utcnow() - timedelta(days=30))
+    staff = staff_client(app, make_staff(app, "soon@example.org"))
+    html = staff.get("/staff/?status=closed&purge=soon").get_data(as_text=True)
+    assert due_ref in html and later_ref not in html
+    assert later_ref in staff.get("/staff/?status=closed").get_data(as_text=True)

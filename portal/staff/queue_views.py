@@ -36,6 +36,7 @@ def queue() -> str:
         me=current_user.id,
         after=after,
         limit=current_app.config["PORTAL_PAGE_SIZE"],
+        retention_days=current_app.config["PORTAL_RETENTION_DAYS"],
     )
     return render_template(
         "staff/queue.html",

@@ -218,3 +218,22 @@ def test_form_errors_are_announced_and_tied_to_their_fields(new_context, portal,
     # Following a link in the summary lands on the question.
     summary.locator("a").first.click()
     assert page.url.endswith("#" + targets[0])
+
+
+def test_too_many_files_are_caught_before_sending(new_context, portal, tmp_path):
+    context, log = new_context("phone", "en")
+    page = context.new_page()
+    page.goto(portal.at("/report?lang=en"))
+    page.fill("#description", DESCRIPTION["en"])
+    paths = []
+    for n in range(6):
+        path = tmp_path / f"shot{n}.png"
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+        paths.append(str(path))
+    page.set_input_files("#evidence", paths)
+    page.click("button[name=send]")
+    assert page.locator("#evidence-check").is_visible()
+    assert page.locator("#evidence-check").inner_text() == "You can send up to 5 files."
+    assert page.url.endswith("/report?lang=en")
+    assert page.input_value("#description") == DESCRIPTION["en"]
+    log.check()
