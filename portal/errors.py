@@ -8,7 +8,7 @@ from flask import Flask, render_template
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -99,6 +99,7 @@ def _unexpected(error: Exception) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(OperationalError, _database_down)
-    app.register_error_handler(DBAPIError, _database_down)
+    # Any database failure (lost connection, a session left broken by one) is an outage
+    # to the visitor: a 503 that says try again, never a stack trace.
+    app.register_error_handler(SQLAlchemyError, _database_down)
     app.register_error_handler(Exception, _unexpected)

@@ -345,3 +345,24 @@ def test_blank_form_is_served_from_cache_with_fresh_tokens(client):
     korean = page_text(client.get("/report?lang=ko"))
     assert '<html lang="ko">' in korean and "신고하고 도움 요청하기" in korean
     assert csrf_from(korean)
+
+
+def test_a_lost_receipt_page_can_be_reissued_by_the_same_form(app, client):
+    token, key = open_form(client, "en")
+    data = report_data(csrf_token=token, submission_key=key)
+    assert client.post("/report", data=data).status_code == 303
+    first = RECEIPT.search(page_text(client.get("/report/receipt"))).group(1)
+    again = client.post("/report", data=data)
+    html = page_text(again)
+    assert "Get a new receipt code" in html
+    reissued = client.post(
+        "/report/reissue", data={"csrf_token": csrf_from(html), "submission_key": key}
+    )
+    assert reissued.status_code == 303
+    second = RECEIPT.search(page_text(client.get("/report/receipt"))).group(1)
+    assert second != first
+    assert open_status(client, second).status_code == 303
+    assert open_status(client, first).status_code == 200  # the unseen first code stops working
+    fresh = csrf_from(page_text(client.get("/status")))
+    wrong = client.post("/report/reissue", data={"csrf_token": fresh, "submission_key": "guess"})
+    assert wrong.status_code == 404

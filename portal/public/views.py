@@ -27,7 +27,7 @@ from ..extensions import csrf, db
 from ..i18n import LANGUAGES, current_language, switch_language
 from ..intake import DuplicateSubmission, IntakeRefused, file_case
 from ..models import Case, Message, utcnow
-from ..receipts import normalise_receipt, receipt_hash
+from ..receipts import new_receipt, normalise_receipt, receipt_hash
 from . import bp, status_session
 from .forms import ConfirmForm, ReceiptForm, ReplyForm, ReportForm, SavedForm
 
@@ -152,7 +152,11 @@ def report() -> Response | tuple[str, int]:
         db.session.commit()
     except DuplicateSubmission as duplicate:
         db.session.rollback()
-        return render_template("public/already_filed.html", case_ref=duplicate.case_ref), 200
+        return render_template(
+            "public/already_filed.html",
+            case_ref=duplicate.case_ref,
+            submission_key=form.submission_key.data,
+        ), 200
     except IntakeRefused:
         db.session.rollback()
         abort(400)
@@ -170,6 +174,35 @@ def report() -> Response | tuple[str, int]:
     sealed = crypto.ring().encrypt_text(f"{filed.receipt}|{filed.case.case_ref}", "session.receipt")
     session[RECEIPT_ONCE] = sealed
     return redirect(url_for("public.filed_receipt"), code=303)
+
+
+def _show_receipt_once(receipt: str, case_ref: str) -> Response:
+    session[RECEIPT_ONCE] = crypto.ring().encrypt_text(f"{receipt}|{case_ref}", "session.receipt")
+    return redirect(url_for("public.filed_receipt"), code=303)
+
+
+@bp.post("/report/reissue")
+@limits.receipt_per_client
+def reissue_receipt() -> Response:
+    """A new receipt for a report whose first receipt page never arrived.
+
+    Only the browser that holds the form's secret submission key can ask; the old receipt
+    stops working, since nobody may have seen it.
+    """
+    form = SavedForm()
+    key = (request.form.get("submission_key") or "")[:64]
+    if not form.validate() or not key:
+        abort(400)
+    case = db.session.scalar(
+        select(Case).where(Case.submission_hash == crypto.lookup_digest("submission", key))
+    )
+    if case is None or case.status == "withdrawn":
+        abort(404)
+    receipt = new_receipt()
+    case.receipt_hash = receipt_hash(receipt)
+    audit.record(db.session, "case.receipt_reissued", actor="victim", case_ref=case.case_ref)
+    db.session.commit()
+    return _show_receipt_once(receipt, case.case_ref)
 
 
 def _discard_files(filed: object) -> None:
