@@ -48,6 +48,20 @@ def send_message(session: Session, case: Case, actor: Staff, body: str) -> Messa
     return message
 
 
+def add_victim_message(session: Session, case: Case, body: str) -> Message:
+    """The victim's answer on /status; it marks the case as unread in the queue."""
+    if case.status in {"closed", "withdrawn"}:
+        raise WorkflowError("finished")
+    _require_content(case)
+    now = utcnow()
+    message = Message(case_id=case.id, sender="victim", body=body, created_at=now)
+    session.add(message)
+    case.victim_unread = True
+    case.last_activity_at = now
+    audit.record(session, "victim.message", actor="victim", case_ref=case.case_ref)
+    return message
+
+
 def set_link_status(session: Session, case: Case, actor: Staff, link_id: int, status: str) -> Link:
     if case.status == "withdrawn":
         raise WorkflowError("withdrawn")

@@ -243,3 +243,19 @@ def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -
         )
         return Filed(case=case, receipt=receipt, stored_files=stored)
     raise RuntimeError("could not allocate a unique case number")
+
+
+def reissue_receipt(session: Session, submission_key: str) -> Filed | None:
+    """A new receipt for the case filed from this form, whose first receipt page never
+    arrived. Only the browser holding the form's secret key can ask; the old receipt stops
+    working, since nobody may have seen it. None when no open case matches."""
+    if not submission_key:
+        return None
+    submission_hash = crypto.lookup_digest("submission", submission_key)
+    case = session.scalar(select(Case).where(Case.submission_hash == submission_hash))
+    if case is None or case.status == "withdrawn":
+        return None
+    receipt = new_receipt()
+    case.receipt_hash = receipt_hash(receipt)
+    audit.record(session, "case.receipt_reissued", actor="victim", case_ref=case.case_ref)
+    return Filed(case=case, receipt=receipt)

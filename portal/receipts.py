@@ -10,7 +10,11 @@ import re
 import secrets
 import unicodedata
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from . import crypto
+from .models import Case
 
 RECEIPT_DIGITS = 20
 GROUP = 4
@@ -43,3 +47,24 @@ def receipt_hash(receipt: str) -> str:
     if digits is None:
         raise ValueError("not a receipt")
     return crypto.receipt_digest(digits)
+
+
+def find_case(session: Session, entered: str | None) -> Case | None:
+    """The case a typed receipt opens, or None (a wrong or malformed code)."""
+    digits = normalise_receipt(entered)
+    if digits is None:
+        return None
+    digest = crypto.receipt_digest(digits)
+    case = session.scalar(select(Case).where(Case.receipt_hash == digest))
+    if case is None or not crypto.digests_equal(case.receipt_hash or "", digest):
+        return None
+    return case
+
+
+def belongs_to(session: Session, receipt: str, case_ref: str) -> bool:
+    """Whether a receipt is the current one of the case with this number."""
+    digits = normalise_receipt(receipt)
+    if digits is None:
+        return False
+    stored = session.scalar(select(Case.receipt_hash).where(Case.case_ref == case_ref))
+    return bool(stored) and crypto.digests_equal(stored, crypto.receipt_digest(digits))

@@ -22,12 +22,12 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import audit, crypto, limits, retention, uploads
+from .. import casework, crypto, intake, limits, receipts, retention, uploads
 from ..extensions import csrf, db
 from ..i18n import LANGUAGES, current_language, switch_language
 from ..intake import DuplicateSubmission, IntakeRefused, file_case
-from ..models import Case, Message, utcnow
-from ..receipts import new_receipt, normalise_receipt, receipt_hash
+from ..models import Case, Message
+from ..workflow import WorkflowError
 from . import bp, status_session
 from .forms import ConfirmForm, ReceiptForm, ReplyForm, ReportForm, SavedForm
 
@@ -184,25 +184,14 @@ def _show_receipt_once(receipt: str, case_ref: str) -> Response:
 @bp.post("/report/reissue")
 @limits.receipt_per_client
 def reissue_receipt() -> Response:
-    """A new receipt for a report whose first receipt page never arrived.
-
-    Only the browser that holds the form's secret submission key can ask; the old receipt
-    stops working, since nobody may have seen it.
-    """
-    form = SavedForm()
-    key = (request.form.get("submission_key") or "")[:64]
-    if not form.validate() or not key:
+    """A new receipt for a report whose first receipt page never arrived."""
+    if not ConfirmForm().validate():
         abort(400)
-    case = db.session.scalar(
-        select(Case).where(Case.submission_hash == crypto.lookup_digest("submission", key))
-    )
-    if case is None or case.status == "withdrawn":
+    filed = intake.reissue_receipt(db.session, (request.form.get("submission_key") or "")[:64])
+    if filed is None:
         abort(404)
-    receipt = new_receipt()
-    case.receipt_hash = receipt_hash(receipt)
-    audit.record(db.session, "case.receipt_reissued", actor="victim", case_ref=case.case_ref)
     db.session.commit()
-    return _show_receipt_once(receipt, case.case_ref)
+    return _show_receipt_once(filed.receipt, filed.case.case_ref)
 
 
 def _discard_files(filed: object) -> None:
@@ -220,19 +209,11 @@ def filed_receipt() -> tuple[str, int] | str:
     return render_template("public/receipt.html", form=form, receipt=receipt, case_ref=case_ref)
 
 
-def _receipt_matches(receipt: str, case_ref: str) -> bool:
-    digits = normalise_receipt(receipt)
-    if digits is None:
-        return False
-    stored = db.session.scalar(select(Case.receipt_hash).where(Case.case_ref == case_ref))
-    return bool(stored) and crypto.digests_equal(stored, receipt_hash(digits))
-
-
 @bp.post("/report/saved")
 def receipt_saved() -> Response | tuple[str, int]:
     form = SavedForm()
     receipt, case_ref = form.receipt.data or "", form.case_ref.data or ""
-    if not form.validate() or not _receipt_matches(receipt, case_ref):
+    if not form.validate() or not receipts.belongs_to(db.session, receipt, case_ref):
         abort(400)
     if "download" in request.form:
         body = _("Case number: %(ref)s\nReceipt code: %(receipt)s\n", ref=case_ref, receipt=receipt)
@@ -269,27 +250,20 @@ def status() -> Response | tuple[str, int]:
         return render_template("public/status_entry.html", form=form, notice=notice), 200
     if not form.validate():
         abort(400)
-    digits = normalise_receipt(form.receipt.data)
-    case = None
-    if digits:
-        digest = receipt_hash(digits)
-        case = db.session.scalar(select(Case).where(Case.receipt_hash == digest))
-        if case is not None and not crypto.digests_equal(case.receipt_hash or "", digest):
-            case = None
+    case = receipts.find_case(db.session, form.receipt.data)
+    draft = (request.form.get("pending_message") or "")[:REPLY_DRAFT_CHARS]
     if case is None:
         error = _(
             "We could not open a report with this code. Please check the 20 digits and try again."
         )
-        pending = (request.form.get("pending_message") or "")[:REPLY_DRAFT_CHARS]
         return render_template(
-            "public/status_entry.html", form=form, error=error, pending_message=pending
+            "public/status_entry.html", form=form, error=error, pending_message=draft
         ), 200
     if case.status == "withdrawn":
         return render_template(
             "public/status_entry.html", form=ReceiptForm(formdata=None), withdrawn=True
         ), 200
     status_session.start(case.id)
-    draft = (request.form.get("pending_message") or "")[:REPLY_DRAFT_CHARS]
     if draft:
         # Straight to the case page with the unsent message in the reply box.
         return _render_case(case, reply=ReplyForm(formdata=None, body=draft))
@@ -349,7 +323,10 @@ def status_reply() -> Response | tuple[str, int]:
     form = ReplyForm()
     if not form.validate():
         return _render_case(case, reply=form, status=400)
-    if case.status == "closed" or case.purged_at is not None:
+    try:
+        casework.add_victim_message(db.session, case, form.cleaned_body)
+    except WorkflowError:
+        db.session.rollback()
         form.body.errors = [
             _(
                 "This report is finished, so it cannot take new messages. "
@@ -357,13 +334,6 @@ def status_reply() -> Response | tuple[str, int]:
             )
         ]
         return _render_case(case, reply=form, status=400)
-    now = utcnow()
-    db.session.add(
-        Message(case_id=case.id, sender="victim", body=form.cleaned_body, created_at=now)
-    )
-    case.victim_unread = True
-    case.last_activity_at = now
-    audit.record(db.session, "victim.message", actor="victim", case_ref=case.case_ref)
     db.session.commit()
     session["reply_sent"] = True
     return redirect(url_for("public.status_case"), code=303)
@@ -388,6 +358,5 @@ def status_withdraw() -> Response | tuple[str, int]:
 
 @bp.post("/status/leave")
 def status_leave() -> Response:
-    ConfirmForm().validate()  # CSRF checked globally; leaving needs nothing else
     status_session.end()
     return redirect(url_for("public.home", left=1), code=303)
