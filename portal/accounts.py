@@ -145,6 +145,19 @@ def reset_2fa(staff: Staff) -> str:
     return provisioning_uri(staff)
 
 
+def disable(staff: Staff) -> None:
+    """No more sign-ins, and every open session ends now."""
+    staff.enabled = False
+    end_sessions(staff)
+
+
+def enable(staff: Staff) -> None:
+    """Sign-ins again, with any lockout cleared."""
+    staff.enabled = True
+    staff.failed_logins = 0
+    staff.locked_until = None
+
+
 def end_sessions(staff: Staff) -> None:
     staff.session_token = secrets.token_hex(16)
 

@@ -93,8 +93,7 @@ def _find(email: str) -> Staff:
 def staff_disable(email: str) -> None:
     """Disable an account and end its sessions."""
     member = _find(email)
-    member.enabled = False
-    accounts.end_sessions(member)
+    accounts.disable(member)
     audit.record(db.session, "cli.staff_disabled", actor="cli", target=member.id)
     db.session.commit()
     click.echo(f"disabled {member.email}")
@@ -105,9 +104,7 @@ def staff_disable(email: str) -> None:
 def staff_enable(email: str) -> None:
     """Enable a disabled account and clear any lockout."""
     member = _find(email)
-    member.enabled = True
-    member.failed_logins = 0
-    member.locked_until = None
+    accounts.enable(member)
     audit.record(db.session, "cli.staff_enabled", actor="cli", target=member.id)
     db.session.commit()
     click.echo(f"enabled {member.email}")

@@ -19,7 +19,6 @@ import os
 import re
 import socket
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -576,14 +575,9 @@ def benchmark(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    database = servers.create_database("portal_bench")
-    tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    try:
-        env = servers.portal_env(database.url, args.redis, tmp)
-        servers.upgrade_schema(env)
-        return servers.keep_logs_if_failed(tmp, benchmark(args, env, tmp))
-    finally:
-        servers.drop_database(database)
+    with servers.fresh_portal("portal_bench", args.redis) as scratch:
+        code = benchmark(args, scratch.env, scratch.directory)
+        return servers.keep_logs_if_failed(scratch.directory, code)
 
 
 def sizes(text: str) -> list[int]:

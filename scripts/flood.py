@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import servers
 from servers import Browser
@@ -162,19 +160,14 @@ def report(baseline: Phase, during: Phase, flooder: Flooder, flood_seconds: floa
 
 
 def run(args: argparse.Namespace) -> int:
-    database = servers.create_database("portal_flood")
-    tmp = Path(tempfile.mkdtemp(prefix="portal-flood-"))
-    try:
-        env = servers.portal_env(database.url, args.redis, tmp)
-        servers.upgrade_schema(env)
-        server = servers.start_gunicorn(env, tmp / "gunicorn.log", workers=args.workers)
+    with servers.fresh_portal("portal_flood", args.redis) as scratch:
+        log = scratch.directory / "gunicorn.log"
+        server = servers.start_gunicorn(scratch.env, log, workers=args.workers)
         with servers.stopping([server]):
             servers.wait_ready(server, workers=args.workers)
-            print(f"gunicorn on :{server.port}, {args.workers} workers, database {database.name}")
+            print(f"gunicorn on :{server.port}, {args.workers} workers, {scratch.database.name}")
             code = report(*flood(server.port, args))
-        return servers.keep_logs_if_failed(tmp, code)
-    finally:
-        servers.drop_database(database)
+        return servers.keep_logs_if_failed(scratch.directory, code)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

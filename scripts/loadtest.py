@@ -18,14 +18,12 @@ import argparse
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 import servers
@@ -267,30 +265,30 @@ def count_cases(database: servers.Database) -> int:
 
 def run(args: argparse.Namespace) -> int:
     cluster = servers.pg_cluster()
-    database = servers.create_database("portal_load")
-    tmp = Path(tempfile.mkdtemp(prefix="portal-load-"))
-    try:
-        env = servers.portal_env(database.url, args.redis, tmp)
-        servers.upgrade_schema(env)
-        server = servers.start_gunicorn(env, tmp / "gunicorn.log", workers=args.workers)
-        with servers.stopping([server]):
-            servers.wait_ready(server, workers=args.workers)
-            print(f"gunicorn on :{server.port}, {args.workers} workers, database {database.name}")
-            timeline = Timeline()
-            tally = Tally()
-            deadline = timeline.started + args.duration
-            threads = victims(server.port, tally, deadline, args.victims)
-            chaos(server, args, timeline, cluster)
-            for thread in threads:
-                thread.join()
-            timeline.note(f"filing over; workers now {len(server.workers())}")
-            lost = verify(server.port, tally.shown)
-            timeline.note("receipts checked")
-            code = report(tally, lost, timeline, count_cases(database))
-        return servers.keep_logs_if_failed(tmp, code)
-    finally:
-        servers.ensure_postgres_running(cluster)
-        servers.drop_database(database)
+    with servers.fresh_portal("portal_load", args.redis) as scratch:
+        try:
+            log = scratch.directory / "gunicorn.log"
+            server = servers.start_gunicorn(scratch.env, log, workers=args.workers)
+            with servers.stopping([server]):
+                servers.wait_ready(server, workers=args.workers)
+                print(
+                    f"gunicorn on :{server.port}, {args.workers} workers, {scratch.database.name}"
+                )
+                timeline = Timeline()
+                tally = Tally()
+                deadline = timeline.started + args.duration
+                threads = victims(server.port, tally, deadline, args.victims)
+                chaos(server, args, timeline, cluster)
+                for thread in threads:
+                    thread.join()
+                timeline.note(f"filing over; workers now {len(server.workers())}")
+                lost = verify(server.port, tally.shown)
+                timeline.note("receipts checked")
+                code = report(tally, lost, timeline, count_cases(scratch.database))
+            return servers.keep_logs_if_failed(scratch.directory, code)
+        finally:
+            # The database can only be dropped once PostgreSQL is back up.
+            servers.ensure_postgres_running(cluster)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -431,3 +432,24 @@ def stopping(servers: list[Server]) -> Iterator[list[Server]]:
     finally:
         for server in servers:
             server.stop()
+
+
+@dataclass
+class Scratch:
+    database: Database
+    directory: Path
+    env: dict[str, str]
+
+
+@contextlib.contextmanager
+def fresh_portal(prefix: str, redis_url: str) -> Iterator[Scratch]:
+    """A database of its own (dropped afterwards), a scratch directory and the portal's
+    environment, with the schema upgraded: what every script starts from."""
+    database = create_database(prefix)
+    directory = Path(tempfile.mkdtemp(prefix=prefix.replace("_", "-") + "-"))
+    try:
+        env = portal_env(database.url, redis_url, directory)
+        upgrade_schema(env)
+        yield Scratch(database, directory, dict(env))
+    finally:
+        drop_database(database)

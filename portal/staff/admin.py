@@ -8,7 +8,6 @@ import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from ..extensions import db
 from ..models import AuditEntry, Staff
 from . import admin_bp
 from .forms import ActionForm, NewStaffForm
+from .guards import current_staff
 
 AUDIT_PAGE = 100
 
@@ -62,7 +62,7 @@ def staff_new() -> str | tuple[str, int]:
         audit.record(
             db.session,
             "admin.staff_created",
-            staff=current_user._get_current_object(),
+            staff=current_staff(),
             target=member.id,
             role=member.role,
         )
@@ -79,7 +79,7 @@ def _member(member_id: int) -> Staff:
 
 
 def _refuse_self_lockout(member: Staff) -> bool:
-    me = current_user._get_current_object()
+    me = current_staff()
     if member.id == me.id:
         flash(_("You cannot do this to your own account."), "error")
         return True
@@ -91,12 +91,11 @@ def staff_disable(member_id: int) -> Response:
     member = _member(member_id)
     if not ActionForm().validate() or _refuse_self_lockout(member):
         return redirect(url_for("staff.admin.staff_list"), code=303)
-    member.enabled = False
-    accounts.end_sessions(member)
+    accounts.disable(member)
     audit.record(
         db.session,
         "admin.staff_disabled",
-        staff=current_user._get_current_object(),
+        staff=current_staff(),
         target=member.id,
     )
     db.session.commit()
@@ -108,13 +107,11 @@ def staff_disable(member_id: int) -> Response:
 def staff_enable(member_id: int) -> Response:
     member = _member(member_id)
     if ActionForm().validate():
-        member.enabled = True
-        member.failed_logins = 0
-        member.locked_until = None
+        accounts.enable(member)
         audit.record(
             db.session,
             "admin.staff_enabled",
-            staff=current_user._get_current_object(),
+            staff=current_staff(),
             target=member.id,
         )
         db.session.commit()
@@ -131,7 +128,7 @@ def staff_reset_2fa(member_id: int) -> Response | str:
     audit.record(
         db.session,
         "admin.staff_2fa_reset",
-        staff=current_user._get_current_object(),
+        staff=current_staff(),
         target=member.id,
     )
     db.session.commit()
@@ -157,7 +154,7 @@ def audit_log() -> str:
     entries = db.session.scalars(query.limit(AUDIT_PAGE + 1)).all()
     more = len(entries) > AUDIT_PAGE
     entries = entries[:AUDIT_PAGE]
-    audit.record(db.session, "admin.audit_viewed", staff=current_user._get_current_object())
+    audit.record(db.session, "admin.audit_viewed", staff=current_staff())
     db.session.commit()
     return render_template(
         "staff/admin/audit.html",

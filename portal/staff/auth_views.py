@@ -16,7 +16,7 @@ from ..extensions import db, login_manager
 from ..models import Staff, utcnow
 from . import bp
 from .forms import AccountForm, CodeForm, LoginForm, PasswordChangeForm
-from .guards import safe_next
+from .guards import current_staff, safe_next
 
 PENDING = "login_pending"
 PENDING_SECONDS = 300
@@ -127,7 +127,7 @@ def login_code() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    staff = current_user._get_current_object()
+    staff = current_staff()
     accounts.end_sessions(staff)
     audit.record(db.session, "logout", staff=staff)
     db.session.commit()
@@ -140,7 +140,7 @@ def logout() -> Response:
 
 @bp.route("/account", methods=["GET", "POST"])
 def account() -> Response | str | tuple[str, int]:
-    staff: Staff = current_user._get_current_object()
+    staff: Staff = current_staff()
     language_form = AccountForm(prefix="lang", language=staff.language)
     password_form = PasswordChangeForm(prefix="pw")
     error = None

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
 from .. import casework, workflow
@@ -26,6 +25,7 @@ from .forms import (
     StatusForm,
     TextForm,
 )
+from .guards import current_staff
 
 
 def workflow_message(reason: str) -> str:
@@ -88,7 +88,7 @@ def _act(case_ref: str, form_class: type, action: Callable[[Case, object], str |
 
 @bp.get("/cases/<case_ref>")
 def case_detail(case_ref: str) -> str:
-    staff: Staff = current_user._get_current_object()
+    staff: Staff = current_staff()
     case = casework.open_case(db.session, case_ref, staff)
     if case is None:
         abort(404)
@@ -122,14 +122,10 @@ def case_detail(case_ref: str) -> str:
     )
 
 
-def _me() -> Staff:
-    return current_user._get_current_object()
-
-
 @bp.post("/cases/<case_ref>/claim")
 def case_claim(case_ref: str) -> Response:
     def action(case: Case, _form: object) -> str:
-        workflow.claim(db.session, case, _me())
+        workflow.claim(db.session, case, current_staff())
         return _("You claimed this case.")
 
     return _act(case_ref, ActionForm, action)
@@ -138,7 +134,7 @@ def case_claim(case_ref: str) -> Response:
 @bp.post("/cases/<case_ref>/release")
 def case_release(case_ref: str) -> Response:
     def action(case: Case, _form: object) -> str:
-        workflow.release(db.session, case, _me())
+        workflow.release(db.session, case, current_staff())
         return _("You released this case.")
 
     return _act(case_ref, ActionForm, action)
@@ -151,7 +147,7 @@ def case_assign(case_ref: str) -> Response:
         assignee = db.session.get(Staff, int(raw)) if _small_int(raw) else None
         if assignee is None:
             raise workflow.WorkflowError("unknown_staff")
-        workflow.assign(db.session, case, _me(), assignee)
+        workflow.assign(db.session, case, current_staff(), assignee)
         return _("Case assigned to %(email)s.", email=assignee.email)
 
     return _act(case_ref, AssignForm, action)
@@ -160,7 +156,7 @@ def case_assign(case_ref: str) -> Response:
 @bp.post("/cases/<case_ref>/status")
 def case_status(case_ref: str) -> Response:
     def action(case: Case, form: StatusForm) -> str:
-        workflow.change_status(db.session, case, _me(), form.status.data or "")
+        workflow.change_status(db.session, case, current_staff(), form.status.data or "")
         return _("Status changed.")
 
     return _act(case_ref, StatusForm, action)
@@ -170,7 +166,9 @@ def case_status(case_ref: str) -> Response:
 def case_priority(case_ref: str) -> Response:
     def action(case: Case, form: PriorityForm) -> str:
         reason = clean_field("reason", form.reason.data)
-        workflow.override_priority(db.session, case, _me(), form.priority.data or "", reason)
+        workflow.override_priority(
+            db.session, case, current_staff(), form.priority.data or "", reason
+        )
         return _("Priority changed.")
 
     return _act(case_ref, PriorityForm, action)
@@ -182,7 +180,7 @@ def case_note(case_ref: str) -> Response:
         body = clean_field("note", form.body.data)
         if not body:
             raise workflow.WorkflowError("empty_text")
-        casework.add_note(db.session, case, _me(), body)
+        casework.add_note(db.session, case, current_staff(), body)
         return _("Internal note saved.")
 
     return _act(case_ref, lambda: TextForm(prefix="note"), action)
@@ -194,7 +192,7 @@ def case_message(case_ref: str) -> Response:
         body = clean_field("message", form.body.data)
         if not body:
             raise workflow.WorkflowError("empty_text")
-        casework.send_message(db.session, case, _me(), body)
+        casework.send_message(db.session, case, current_staff(), body)
         return _("Message sent to the victim.")
 
     return _act(case_ref, lambda: TextForm(prefix="msg"), action)
@@ -206,7 +204,9 @@ def case_link(case_ref: str) -> Response:
         raw = form.link_id.data or ""
         if not _small_int(raw):
             raise workflow.WorkflowError("unknown_link")
-        casework.set_link_status(db.session, case, _me(), int(raw), form.takedown_status.data or "")
+        casework.set_link_status(
+            db.session, case, current_staff(), int(raw), form.takedown_status.data or ""
+        )
         return _("Link status updated.")
 
     return _act(case_ref, LinkStatusForm, action)
@@ -216,7 +216,7 @@ def case_link(case_ref: str) -> Response:
 def case_hold(case_ref: str) -> Response:
     def action(case: Case, form: HoldForm) -> str:
         reason = clean_field("reason", form.reason.data)
-        casework.set_legal_hold(db.session, case, _me(), bool(form.hold.data), reason)
+        casework.set_legal_hold(db.session, case, current_staff(), bool(form.hold.data), reason)
         return _("Legal hold updated.")
 
     return _act(case_ref, HoldForm, action)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, make_response, redirect, session, url_for
 from flask.wrappers import Response
-from flask_login import current_user
 from sqlalchemy import select
 
 from .. import audit, uploads
@@ -12,6 +11,7 @@ from ..extensions import db
 from ..models import Case, EvidenceFile
 from . import bp
 from .forms import ActionForm
+from .guards import current_staff
 
 REVEALED = "revealed_files"
 
@@ -64,7 +64,7 @@ def file_reveal(case_ref: str, file_id: int) -> Response:
     audit.record(
         db.session,
         "file.revealed",
-        staff=current_user._get_current_object(),
+        staff=current_staff(),
         case_ref=case.case_ref,
         file=evidence.id,
     )
@@ -92,7 +92,7 @@ def file_download(case_ref: str, file_id: int) -> Response:
     audit.record(
         db.session,
         "file.downloaded",
-        staff=current_user._get_current_object(),
+        staff=current_staff(),
         case_ref=case.case_ref,
         file=evidence.id,
     )

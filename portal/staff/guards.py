@@ -12,9 +12,15 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from flask.wrappers import Response
 from flask_login import current_user, logout_user
 
+from ..models import Staff
 from . import admin_bp, bp
 
 OPEN_ENDPOINTS = frozenset({"staff.login", "staff.login_code"})
+
+
+def current_staff() -> Staff:
+    """The signed-in staff member as the model object (the guards ran before any view)."""
+    return current_user._get_current_object()
 
 
 def safe_next(target: str | None) -> str | None:
