@@ -150,6 +150,15 @@ def test_public_pages(new_context, portal, device, lang):
     tour.click("done", continue_button)
     tour.goto("receipt-gone", at("/report/receipt" + q))
 
+    # The same form sent twice (a resend after a dropped answer) gets "already sent".
+    page.goto(at("/report" + q))
+    fill_report(page, lang)
+    page.evaluate(
+        "() => { const form = document.getElementById('report-form');"
+        " return fetch(form.action, {method: 'POST', body: new FormData(form)}); }"
+    )
+    tour.click("already-sent", send)
+
     page.goto(at("/status" + q))
     page.fill("#receipt", receipt)
     tour.click("status-case", page.get_by_role("button", name=OPEN[lang]))
