@@ -57,8 +57,8 @@ browser-deps:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.package-lock.json; \
 	else echo "npm not found: browser tests will be skipped (apt-get install -y chromium npm)"; fi
 
-test: install-test i18n-compile browser-deps ## Run the whole suite (plus PostgreSQL/Redis when configured)
-	$(BIN)/python -m pytest
+test: install-test i18n-compile browser-deps ## Run the whole suite with branch coverage (fails under 90%)
+	$(BIN)/python -m pytest --cov --cov-report=term
 
 e2e: install-test i18n-compile node_modules/.package-lock.json ## Browser tests only (Debian Chromium + axe-core)
 	$(BIN)/python -m pytest -m e2e tests/e2e
@@ -72,9 +72,11 @@ loadtest: install-test i18n-compile ## Victims filing through a worker kill and 
 flood: install-test i18n-compile ## One address flooding the forms while others file
 	$(BIN)/python scripts/flood.py $(ARGS)
 
-lint: install-test ## ruff check and format check
+lint: install-test ## ruff, format check, mypy on portal/, import-linter contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install-test ## Apply ruff formatting
 	$(BIN)/ruff format .

@@ -37,7 +37,7 @@ max_requests_jitter = _int("PORTAL_MAX_REQUESTS_JITTER", 200)
 # Load the app once in the master and fork the workers from it: they share its code pages,
 # which cut each worker's private memory from about 74 MB to about 20 MB (4 workers:
 # 300 MB -> 80 MB; /proc/<pid>/smaps_rollup, as in scripts/bench.py's memory table).
-# Safe because create_app() opens no connection (DESIGN.md): every database and Redis
+# Safe because create_app() opens no connection (it only wires): every database and Redis
 # connection is made after the fork, in the worker that uses it. The price: `kill -HUP`
 # no longer loads new code, so deploys restart the service (`systemctl restart portal`,
 # one instance at a time).

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import PROJECT_ROOT, load_config
+from portal.config import PROJECT_ROOT, load_config
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -33,8 +33,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
 
-    from . import bodies, crypto, errors, headers, i18n, limits, logs
-    from .extensions import csrf, db, login_manager
+    from portal.extensions import csrf, db, login_manager
+    from portal.security import crypto
+    from portal.web import bodies, errors, headers, i18n, limits, logs
 
     crypto.init_app(app)
     logs.init_app(app)
@@ -52,18 +53,18 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     errors.init_app(app)
 
-    from . import models  # noqa: F401  (register tables with the metadata)
-    from .health import bp as health_bp
-    from .public import bp as public_bp
-    from .staff import bp as staff_bp
-    from .templating import init_app as init_templating
+    from portal import models  # noqa: F401  (register tables with the metadata)
+    from portal.public import bp as public_bp
+    from portal.staff import bp as staff_bp
+    from portal.web.health import bp as health_bp
+    from portal.web.templating import init_app as init_templating
 
     init_templating(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(staff_bp)
 
-    from .cli import init_app as init_cli
+    from portal.cli import init_app as init_cli
 
     init_cli(app)
     return app

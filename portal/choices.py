@@ -1,8 +1,14 @@
-"""The vocabulary of a case: each idea's code name (GLOSSARY.md) and its label in both languages."""
+"""The vocabulary of a case: each idea's code name and its label in both languages.
+
+The one vocabulary module, below the models (which decode the bit masks through it) and used
+by every layer. Codes are stored, and HARMS and HELP give the bit order of their masks, so
+entries are only ever appended (tests/test_choices.py pins them). Platforms live in their
+own registry, portal/links/platforms.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from flask_babel import lazy_gettext as _l
 
@@ -126,23 +132,6 @@ TAKEDOWN_STATUSES = {
     "reappeared": _l("Uploaded again"),
 }
 
-PLATFORMS = {
-    "telegram": _l("Telegram"),
-    "x": _l("X (Twitter)"),
-    "instagram": _l("Instagram"),
-    "facebook": _l("Facebook"),
-    "youtube": _l("YouTube"),
-    "tiktok": _l("TikTok"),
-    "kakao": _l("Kakao"),
-    "naver": _l("Naver"),
-    "daum": _l("Daum"),
-    "discord": _l("Discord"),
-    "reddit": _l("Reddit"),
-    "google_drive": _l("Google Drive"),
-    "dcinside": _l("DC Inside"),
-    "web": _l("Other website"),
-}
-
 TEAMS = {
     "takedown": _l("Takedown team"),
     "counseling": _l("Counseling team"),
@@ -150,7 +139,7 @@ TEAMS = {
 }
 
 
-def mask_of(codes: Iterable[str], vocabulary: dict) -> int:
+def mask_of(codes: Iterable[str], vocabulary: Collection[str]) -> int:
     """Pack a set of code names into an integer bit mask, in vocabulary order."""
     order = list(vocabulary)
     mask = 0
@@ -159,5 +148,5 @@ def mask_of(codes: Iterable[str], vocabulary: dict) -> int:
     return mask
 
 
-def codes_of(mask: int, vocabulary: dict) -> list[str]:
+def codes_of(mask: int, vocabulary: Collection[str]) -> list[str]:
     return [code for bit, code in enumerate(vocabulary) if mask & (1 << bit)]

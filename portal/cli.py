@@ -10,9 +10,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from . import accounts, audit, counters, crypto, keyrotation, retention, seed
-from .extensions import db
-from .models import Staff
+from portal.cases import counters, retention, seed
+from portal.evidence import files
+from portal.extensions import db
+from portal.models import Staff
+from portal.security import accounts, audit, crypto, keyrotation
 
 keys_cli = AppGroup("keys", help="Encryption keys.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
@@ -154,7 +156,8 @@ def purge_command(dry_run: bool) -> None:
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every value and file under the first key of PORTAL_DATA_KEYS."""
-    report = keyrotation.rotate(db.session, current_app.config["PORTAL_UPLOAD_DIR"])
+    report = keyrotation.rotate(db.session)
+    report.files = files.reseal_all(db.session, current_app.config["PORTAL_UPLOAD_DIR"])
     for column, count in sorted(report.values.items()):
         click.echo(f"{column}: {count} re-encrypted")
     click.echo(f"files: {report.files} re-encrypted")

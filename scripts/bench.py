@@ -2,7 +2,7 @@
 
 Both servers run with the same gunicorn settings (--workers, default 4) in the same run; the
 portal on a fresh PostgreSQL database with its limits in Redis. Limits stay on: every request
-comes from a fresh X-Forwarded-For address (PORTAL_PROXY_HOPS=1), as DESIGN.md asks. The load
+comes from a fresh X-Forwarded-For address (PORTAL_PROXY_HOPS=1), as real clients would. The load
 generator is plain Python (raw sockets, one connection per request, since gunicorn's sync
 workers close each one) in --generators processes, so on a small machine it shares the CPU
 with the servers: compare rows with each other, not with other machines.
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import pages
 import servers
 from servers import Browser
 
@@ -219,7 +220,7 @@ def collect_receipts(port: int, cookies: list[str]) -> list[str]:
 
     def one(cookie: str) -> str | None:
         browser = Browser(port, addresses.next(), cookies={"portal_session": cookie})
-        found = servers.RECEIPT.search(browser.get("/report/receipt").body)
+        found = pages.RECEIPT.search(browser.get("/report/receipt").body)
         return found.group(1) if found else None
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -229,7 +230,7 @@ def collect_receipts(port: int, cookies: list[str]) -> list[str]:
 def status_requests(port: int, receipts: list[str], uses: int = 4) -> list[bytes]:
     """POST /status with real receipts, each at most `uses` times (its own limit is 5/min)."""
     browser = Browser(port, "10.250.0.1")
-    token = servers.csrf_token(browser.get("/status").body)
+    token = pages.csrf_token(browser.get("/status").body)
     cookie = browser.cookies["portal_session"]
     return [
         raw_request("POST", "/status", cookie, urlencode({"receipt": r, "csrf_token": token}))
@@ -242,8 +243,8 @@ class Staff:
     """The benchmark's admin account: signs in through both steps with a fresh TOTP code."""
 
     def __init__(self, app: Any) -> None:
-        from portal import accounts
         from portal.extensions import db
+        from portal.security import accounts
 
         with app.app_context():
             member = accounts.create_staff(db.session, STAFF_EMAIL, STAFF_PASSWORD, role="admin")
@@ -261,7 +262,7 @@ class Staff:
 
     def sign_in(self, port: int) -> str:
         browser = Browser(port, "10.251.0.1")
-        token = servers.csrf_token(browser.get("/staff/login").body)
+        token = pages.csrf_token(browser.get("/staff/login").body)
         fields = {"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "csrf_token": token}
         first = browser.post("/staff/login", list(fields.items()))
         code = browser.post("/staff/login/code", [("code", self._code()), ("csrf_token", token)])
@@ -358,8 +359,8 @@ class Bench:
         ]
 
     def deep_cursor(self, pages: int = 50) -> str:
+        from portal.cases.inbox import QueueFilter, fetch_page
         from portal.extensions import db
-        from portal.queue import QueueFilter, fetch_page
 
         with self.app.app_context():
             cursor = None
@@ -373,9 +374,9 @@ class Bench:
         """Seed synthetic cases up to `size`, then VACUUM ANALYZE as autovacuum would."""
         from sqlalchemy import func, select
 
+        from portal.cases.seed import seed_cases
         from portal.extensions import db
         from portal.models import Case
-        from portal.seed import seed_cases
 
         with self.app.app_context():
             have = db.session.scalar(select(func.count()).select_from(Case)) or 0
@@ -490,9 +491,9 @@ def explain_queue(app: Any, staff_id: int, query: str) -> None:
     """EXPLAIN ANALYZE every statement the queue page runs for this view."""
     from sqlalchemy import event
 
-    from portal import counters
+    from portal.cases import counters
+    from portal.cases.inbox import Cursor, QueueFilter, fetch_page, purge_due_soon
     from portal.extensions import db
-    from portal.queue import Cursor, QueueFilter, fetch_page, purge_due_soon
 
     args = dict(pair.split("=", 1) for pair in query.lstrip("?").split("&") if "=" in pair)
     captured: list[tuple[str, Any]] = []

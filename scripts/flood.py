@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pages
 import servers
 from servers import Browser
 
@@ -81,14 +82,14 @@ def normal_client(port: int, addresses: servers.Addresses, phase: Phase, until: 
             phase.record(sent.seconds, sent.status)
             page = browser.get("/report/receipt")
             phase.record(page.seconds, page.status)
-            receipt = servers.RECEIPT.search(page.body)
+            receipt = pages.RECEIPT.search(page.body)
             entry = browser.get("/status")
             phase.record(entry.seconds, entry.status)
             opened = browser.post(
                 "/status",
                 [
                     ("receipt", receipt.group(1) if receipt else ""),
-                    ("csrf_token", servers.csrf_token(entry.body)),
+                    ("csrf_token", pages.csrf_token(entry.body)),
                 ],
             )
             phase.record(opened.seconds, opened.status)

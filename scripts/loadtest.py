@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import pages
 import servers
 from servers import Browser, Response
 
@@ -118,7 +119,7 @@ class Victim:
             return "filed"
         if answer.status == 429:
             return "limited"
-        if answer.status == 200 and servers.ALREADY_FILED.search(answer.body):
+        if answer.status == 200 and pages.ALREADY_FILED.search(answer.body):
             return "already"  # the first send went through but its answer was lost
         return None
 
@@ -126,7 +127,7 @@ class Victim:
         page = self._send("GET", "/report/receipt", None)
         if page.status != 200:
             return None
-        ref, receipt = servers.CASE_REF.search(page.body), servers.RECEIPT.search(page.body)
+        ref, receipt = pages.CASE_REF.search(page.body), pages.RECEIPT.search(page.body)
         if not (ref and receipt):
             return "gone"
         return ref.group(1), receipt.group(1)
@@ -159,7 +160,7 @@ def victims(port: int, tally: Tally, deadline: float, count: int) -> list[thread
                 number = next(numbers)
             try:
                 Victim(port, addresses.next(), tally, deadline + 60).file(number)
-            except Exception as error:  # noqa: BLE001 (a bug in this script: count, go on)
+            except Exception as error:
                 print(f"  victim {number} crashed: {error!r}", flush=True)
                 tally.add(crashed=1)
 

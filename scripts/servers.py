@@ -3,7 +3,7 @@ and simulated people speaking plain HTTP (stdlib only: the scripts need nothing 
 
 Servers run in production mode with fresh secrets, PostgreSQL and Redis, and trust one proxy
 hop, so each simulated person can come from an address of its own via X-Forwarded-For: rate
-limits stay on, exactly as DESIGN.md asks of load tests and benchmarks.
+limits stay on, as they are in production.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import http.client
 import itertools
 import math
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -29,18 +28,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from pages import csrf_token, submission_key
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("PORTAL_LOAD_PG", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("PORTAL_LOAD_REDIS", "redis://127.0.0.1:6379/0")
-
-CSRF = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
-SUBMISSION_KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]*)"')
-CASE_REF = re.compile(r'id="case-ref">([^<]+)<')
-RECEIPT = re.compile(r'id="receipt">([^<]+)<')
-ALREADY_FILED = re.compile(r'class="case-ref">([^<]+)<')
 
 
 def free_port() -> int:
@@ -106,7 +99,7 @@ def ensure_postgres_running(cluster: tuple[str, str]) -> None:
     """After a fault test: start the cluster again if it is still down."""
     try:
         wait_for_postgres(timeout=3)
-    except Exception:  # noqa: BLE001 (any failure: try to start it)
+    except Exception:
         pg_ctl("start", cluster)
         wait_for_postgres()
 
@@ -130,7 +123,7 @@ def portal_env(
     database_url: str, redis_url: str, instance_dir: Path, **extra: str
 ) -> dict[str, str]:
     """Production settings with fresh secrets; every process of one run shares them."""
-    from portal.crypto import generate_data_key
+    from portal.security.crypto import generate_data_key
 
     env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
     env.update(
@@ -343,14 +336,7 @@ class Browser:
                 self.cookies[name] = value
 
 
-def csrf_token(html: str) -> str:
-    match = CSRF.search(html)
-    if not match:
-        raise ValueError("page has no CSRF token")
-    return match.group(1) or match.group(2)
-
-
-def report_fields(csrf: str, submission_key: str, number: int = 0) -> list[tuple[str, str]]:
+def report_fields(csrf: str, key: str, number: int = 0) -> list[tuple[str, str]]:
     """A complete, valid report, as tests/helpers.py report_data() sends it."""
     return [
         ("filer", "self"),
@@ -370,14 +356,13 @@ def report_fields(csrf: str, submission_key: str, number: int = 0) -> list[tuple
         ("consent_processing", "y"),
         ("consent_takedown", "y"),
         ("csrf_token", csrf),
-        ("submission_key", submission_key),
+        ("submission_key", key),
     ]
 
 
 def open_form_from(html: str, number: int = 0) -> list[tuple[str, str]]:
     """Fill in the report form the page holds."""
-    key = SUBMISSION_KEY.search(html)
-    return report_fields(csrf_token(html), key.group(1) if key else "", number)
+    return report_fields(csrf_token(html), submission_key(html), number)
 
 
 def open_form(browser: Browser, number: int = 0) -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ unreachable server fails the run instead of skipping.
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -27,8 +26,8 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from portal import create_app  # noqa: E402
-from portal.crypto import generate_data_key  # noqa: E402
 from portal.extensions import db  # noqa: E402
+from portal.security.crypto import generate_data_key  # noqa: E402
 
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")
@@ -69,7 +68,7 @@ def _prepare_postgres(app: Flask) -> None:
             upgrade()
             _pg_schema_ready = True
         tables = ", ".join(table.name for table in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))  # noqa: S608
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.commit()
         _seed_fixed_rows()
 
@@ -139,19 +138,3 @@ def app(make_app: Any) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-CSRF_PATTERN = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|'
-    r'name="csrf_token" value="([^"]+)"'
-)
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_PATTERN.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1) or match.group(2)
-
-
-def page_text(response: Any) -> str:
-    return response.get_data(as_text=True)

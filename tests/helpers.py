@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask.testing import FlaskClient
 
-from .conftest import csrf_from, page_text
+from scripts.pages import CASE_REF, H1, RECEIPT, csrf_token, submission_key
 
-CASE_REF = re.compile(r'id="case-ref">([^<]+)<')
-RECEIPT = re.compile(r'id="receipt">([^<]+)<')
-H1 = re.compile(r"<h1>(.*?)</h1>", re.S)
-HTML_LANG = re.compile(r'<html lang="([a-z]+)">')
+
+def page_text(response: Any) -> str:
+    return response.get_data(as_text=True)
 
 
 def report_data(**changes: Any) -> dict[str, Any]:
@@ -45,8 +43,7 @@ def open_form(client: FlaskClient, lang: str | None = None) -> tuple[str, str]:
     response = client.get("/report" + (f"?lang={lang}" if lang else ""))
     assert response.status_code == 200
     html = page_text(response)
-    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', html)
-    return csrf_from(html), key.group(1) if key else ""
+    return csrf_token(html), submission_key(html)
 
 
 def post_report(client: FlaskClient, lang: str | None = None, **changes: Any) -> Any:
@@ -68,7 +65,7 @@ def file_report(client: FlaskClient, lang: str | None = None, **changes: Any) ->
 
 
 def open_status(client: FlaskClient, receipt: str) -> Any:
-    token = csrf_from(page_text(client.get("/status")))
+    token = csrf_token(page_text(client.get("/status")))
     return client.post("/status", data={"receipt": receipt, "csrf_token": token})
 
 

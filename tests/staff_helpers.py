@@ -10,13 +10,12 @@ import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal import accounts
 from portal.extensions import db
 from portal.models import Staff
-
-from .conftest import csrf_from, page_text
-
-PASSWORD = "a long enough passphrase 42"
+from scripts.pages import csrf_token
+from tests import factories
+from tests.factories import PASSWORD
+from tests.helpers import page_text
 
 
 @dataclass
@@ -30,7 +29,7 @@ class Member:
 
 def make_staff(app: Flask, email: str, role: str = "staff", language: str = "en") -> Member:
     with app.app_context():
-        staff = accounts.create_staff(db.session, email, PASSWORD, role=role, language=language)
+        staff = factories.staff(db.session, email, role=role, language=language)
         db.session.commit()
         return Member(staff.id, staff.email, PASSWORD, staff.totp_secret, role)
 
@@ -51,7 +50,7 @@ def fresh_code(app: Flask, member: Member) -> str:
 
 def login(app: Flask, client: FlaskClient, member: Member, **extra: Any) -> Any:
     """Sign in through both steps; returns the final response (303 on success)."""
-    token = csrf_from(page_text(client.get("/staff/login")))
+    token = csrf_token(page_text(client.get("/staff/login")))
     first = client.post(
         "/staff/login",
         data={"email": member.email, "password": member.password, "csrf_token": token, **extra},
@@ -70,4 +69,4 @@ def staff_client(app: Flask, member: Member) -> FlaskClient:
 
 
 def token_of(client: FlaskClient, path: str = "/staff/") -> str:
-    return csrf_from(page_text(client.get(path)))
+    return csrf_token(page_text(client.get(path)))

@@ -1,8 +1,14 @@
+"""Alembic environment: migrations run on the app's engine, never importing its types."""
+
+from __future__ import annotations
+
 import logging
 from logging.config import fileConfig
+from typing import Any, Literal
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import Engine, MetaData
 from sqlalchemy.types import TypeDecorator
 
 # this is the Alembic Config object, which provides
@@ -11,18 +17,19 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-if not logging.getLogger().handlers:
+if not logging.getLogger().handlers and config.config_file_name:
     # Only a bare `flask db ...` process gets alembic's logging setup; inside a running app
     # or the test suite the host's handlers stay as they are.
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 
-def get_engine():
-    return current_app.extensions["migrate"].db.engine
+def get_engine() -> Engine:
+    engine: Engine = current_app.extensions["migrate"].db.engine
+    return engine
 
 
-def get_engine_url():
+def get_engine_url() -> str:
     return get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
 
 
@@ -39,13 +46,14 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
-def get_metadata():
-    if hasattr(target_db, "metadatas"):
-        return target_db.metadatas[None]
-    return target_db.metadata
+def get_metadata() -> MetaData:
+    metadata: MetaData = (
+        target_db.metadatas[None] if hasattr(target_db, "metadatas") else target_db.metadata
+    )
+    return metadata
 
 
-def run_migrations_offline():
+def run_migrations_offline() -> None:
     """Run migrations in 'offline' mode.
 
     This configures the context with just a URL
@@ -64,7 +72,7 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-def render_item(type_, obj, autogen_context):
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Write the portal's column types as the plain types they store, so migrations never
     import application code."""
     if type_ == "type" and isinstance(obj, TypeDecorator):
@@ -72,7 +80,7 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-def run_migrations_online():
+def run_migrations_online() -> None:
     """Run migrations in 'online' mode.
 
     In this scenario we need to create an Engine
@@ -83,7 +91,7 @@ def run_migrations_online():
     # this callback is used to prevent an auto-migration from being generated
     # when there are no changes to the schema
     # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
-    def process_revision_directives(context, revision, directives):
+    def process_revision_directives(context: Any, revision: Any, directives: list[Any]) -> None:
         if getattr(config.cmd_opts, "autogenerate", False):
             script = directives[0]
             if script.upgrade_ops.is_empty():

@@ -1,10 +1,10 @@
 """SQLAlchemy models."""
 
-from .audit import AuditEntry, AuditHead
-from .case import Case, Link, Message, Note, StatusCount
-from .files import EvidenceFile
-from .staff import Staff
-from .types import utcnow
+from portal.models.audit import AuditEntry, AuditHead
+from portal.models.case import Case, Link, Message, Note, StatusCount
+from portal.models.files import EvidenceFile
+from portal.models.staff import Staff
+from portal.models.types import utcnow
 
 __all__ = [
     "AuditEntry",

@@ -8,23 +8,23 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..choices import HARMS, HELP, OPEN_STATUSES, codes_of
-from ..crypto import EncryptedText
-from ..extensions import db
+from portal.choices import HARMS, HELP, OPEN_STATUSES, codes_of
+from portal.extensions import Model
+from portal.security.crypto import EncryptedText
 
 if TYPE_CHECKING:
-    from .files import EvidenceFile
-    from .staff import Staff
-from .types import UTCDateTime, utcnow
+    from portal.models.files import EvidenceFile
+    from portal.models.staff import Staff
+from portal.models.types import UTCDateTime, utcnow
 
-OPEN_CASES_SQL = "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"  # noqa: S608 (constants)
+OPEN_CASES_SQL = "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"
 
 
 # Closed cases still holding content: the ones the purge (and the queue banner) looks at.
 PURGE_PENDING_SQL = "status = 'closed' AND purged_at IS NULL AND NOT legal_hold"
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -115,7 +115,7 @@ class Case(db.Model):
         return codes_of(self.help_mask, HELP)
 
 
-class Link(db.Model):
+class Link(Model):
     __tablename__ = "links"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -133,7 +133,7 @@ class Link(db.Model):
     case: Mapped[Case] = relationship(back_populates="links")
 
 
-class Message(db.Model):
+class Message(Model):
     """A message between the victim and staff; shown on /status."""
 
     __tablename__ = "messages"
@@ -148,7 +148,7 @@ class Message(db.Model):
     case: Mapped[Case] = relationship(back_populates="messages")
 
 
-class Note(db.Model):
+class Note(Model):
     """An internal note: staff only, never shown to the victim."""
 
     __tablename__ = "notes"
@@ -163,7 +163,7 @@ class Note(db.Model):
     case: Mapped[Case] = relationship(back_populates="notes")
 
 
-class StatusCount(db.Model):
+class StatusCount(Model):
     """Cases per status, kept up to date in the same transaction as every status change,
     so the queue's tabs never count a million rows."""
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from portal.extensions import Model
+from portal.models.types import UTCDateTime, utcnow
 
 
-class EvidenceFile(db.Model):
+class EvidenceFile(Model):
     __tablename__ = "evidence_files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

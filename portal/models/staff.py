@@ -8,12 +8,12 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..crypto import EncryptedText
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from portal.extensions import Model
+from portal.models.types import UTCDateTime, utcnow
+from portal.security.crypto import EncryptedText
 
 
-class Staff(UserMixin, db.Model):
+class Staff(UserMixin, Model):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

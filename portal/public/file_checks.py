@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..intake import files_not_allowed
-from ..uploads import CleanFile, UploadRefused, clean_upload
-from .messages import upload_message
+from portal.cases.intake import files_not_allowed
+from portal.evidence.files import CleanFile, UploadRefused, clean_upload
+from portal.public.messages import upload_message
 
 
 def check_files(

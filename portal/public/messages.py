@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..evidence import LinkRejected
-from ..sanitize import TextRefused
+from portal.links.parse import LinkRejected
+from portal.security.sanitize import TextRefused
 
 
 def refusal_message(error: TextRefused) -> str:

@@ -6,17 +6,17 @@ import secrets
 
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask.wrappers import Response
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from .. import accounts, audit
-from ..extensions import db
-from ..models import AuditEntry, Staff
-from . import admin_bp
-from .forms import ActionForm, NewStaffForm
-from .guards import current_staff
+from portal.extensions import db
+from portal.models import AuditEntry, Staff
+from portal.security import accounts, audit
+from portal.staff import admin_bp
+from portal.staff.forms import ActionForm, NewStaffForm
+from portal.staff.guards import current_staff
 
 AUDIT_PAGE = 100
 
@@ -87,7 +87,7 @@ def _refuse_self_lockout(member: Staff) -> bool:
 
 
 @admin_bp.post("/staff/<int:member_id>/disable")
-def staff_disable(member_id: int) -> Response:
+def staff_disable(member_id: int) -> ResponseReturnValue:
     member = _member(member_id)
     if not ActionForm().validate() or _refuse_self_lockout(member):
         return redirect(url_for("staff.admin.staff_list"), code=303)
@@ -104,7 +104,7 @@ def staff_disable(member_id: int) -> Response:
 
 
 @admin_bp.post("/staff/<int:member_id>/enable")
-def staff_enable(member_id: int) -> Response:
+def staff_enable(member_id: int) -> ResponseReturnValue:
     member = _member(member_id)
     if ActionForm().validate():
         accounts.enable(member)
@@ -120,7 +120,7 @@ def staff_enable(member_id: int) -> Response:
 
 
 @admin_bp.post("/staff/<int:member_id>/reset-2fa")
-def staff_reset_2fa(member_id: int) -> Response | str:
+def staff_reset_2fa(member_id: int) -> ResponseReturnValue:
     member = _member(member_id)
     if not ActionForm().validate() or _refuse_self_lockout(member):
         return redirect(url_for("staff.admin.staff_list"), code=303)

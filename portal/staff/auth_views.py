@@ -7,16 +7,17 @@ import time
 from datetime import timedelta
 
 from flask import current_app, redirect, render_template, request, session, url_for
-from flask.wrappers import Response
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import accounts, audit, limits
-from ..extensions import db, login_manager
-from ..models import Staff, utcnow
-from . import bp
-from .forms import AccountForm, CodeForm, LoginForm, PasswordChangeForm
-from .guards import current_staff, safe_next
+from portal.extensions import db, login_manager
+from portal.models import Staff, utcnow
+from portal.security import accounts, audit
+from portal.staff import bp
+from portal.staff.forms import AccountForm, CodeForm, LoginForm, PasswordChangeForm
+from portal.staff.guards import current_staff, safe_next
+from portal.web import limits
 
 PENDING = "login_pending"
 PENDING_SECONDS = 300
@@ -63,7 +64,7 @@ def neutral_failure() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limits.login_per_client
 @limits.login_per_account
-def login() -> Response | str | tuple[str, int]:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("staff.queue"), code=303)
     form = LoginForm()
@@ -78,7 +79,7 @@ def login() -> Response | str | tuple[str, int]:
     staff, outcome = accounts.check_password_step(
         db.session, form.email.data or "", form.password.data or "", utcnow(), _policy()
     )
-    if outcome != "ok":
+    if outcome != "ok" or staff is None:
         _failed(staff, outcome, "password")
         form.password.data = ""
         return render_template("staff/login.html", form=form, error=neutral_failure()), 200
@@ -94,7 +95,7 @@ def login() -> Response | str | tuple[str, int]:
 @bp.route("/login/code", methods=["GET", "POST"])
 @limits.login_per_client
 @limits.login_per_account
-def login_code() -> Response | str | tuple[str, int]:
+def login_code() -> ResponseReturnValue:
     pending = session.get(PENDING)
     if (
         not isinstance(pending, dict)
@@ -126,7 +127,7 @@ def login_code() -> Response | str | tuple[str, int]:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     staff = current_staff()
     accounts.end_sessions(staff)
     audit.record(db.session, "logout", staff=staff)
@@ -139,7 +140,7 @@ def logout() -> Response:
 
 
 @bp.route("/account", methods=["GET", "POST"])
-def account() -> Response | str | tuple[str, int]:
+def account() -> ResponseReturnValue:
     staff: Staff = current_staff()
     language_form = AccountForm(prefix="lang", language=staff.language)
     password_form = PasswordChangeForm(prefix="pw")

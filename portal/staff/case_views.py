@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask.wrappers import Response
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import casework, workflow
-from ..canned import canned_message, canned_options
-from ..extensions import db
-from ..models import Case, Staff
-from ..sanitize import TextRefused, clean_field
-from . import bp
-from .file_views import REVEALED
-from .forms import (
+from portal.cases import casework, workflow
+from portal.cases.canned import canned_message, canned_options
+from portal.extensions import db
+from portal.models import Case, Staff
+from portal.security.sanitize import TextRefused, clean_field
+from portal.staff import bp
+from portal.staff.file_views import REVEALED
+from portal.staff.forms import (
     ActionForm,
     AssignForm,
     HoldForm,
@@ -25,7 +26,7 @@ from .forms import (
     StatusForm,
     TextForm,
 )
-from .guards import current_staff
+from portal.staff.guards import current_staff
 
 
 def workflow_message(reason: str) -> str:
@@ -59,14 +60,23 @@ def _case_or_404(case_ref: str) -> Case:
     return case
 
 
-def _back(case: Case) -> Response:
+def _back(case: Case) -> ResponseReturnValue:
     return redirect(url_for("staff.case_detail", case_ref=case.case_ref), code=303)
 
 
-def _act(case_ref: str, form_class: type, action: Callable[[Case, object], str | None]) -> Response:
+class _Form(Protocol):
+    def validate(self) -> bool: ...
+
+
+FormT = TypeVar("FormT", bound=_Form)
+
+
+def _act(
+    case_ref: str, make_form: Callable[[], FormT], action: Callable[[Case, FormT], str | None]
+) -> ResponseReturnValue:
     """Run one case action: CSRF-checked form, domain call, commit, flash, back to the case."""
     case = _case_or_404(case_ref)
-    form = form_class()
+    form = make_form()
     if not form.validate():
         flash(_("The form expired. Please try again."), "error")
         return _back(case)
@@ -123,8 +133,8 @@ def case_detail(case_ref: str) -> str:
 
 
 @bp.post("/cases/<case_ref>/claim")
-def case_claim(case_ref: str) -> Response:
-    def action(case: Case, _form: object) -> str:
+def case_claim(case_ref: str) -> ResponseReturnValue:
+    def action(case: Case, _form: ActionForm) -> str:
         workflow.claim(db.session, case, current_staff())
         return _("You claimed this case.")
 
@@ -132,8 +142,8 @@ def case_claim(case_ref: str) -> Response:
 
 
 @bp.post("/cases/<case_ref>/release")
-def case_release(case_ref: str) -> Response:
-    def action(case: Case, _form: object) -> str:
+def case_release(case_ref: str) -> ResponseReturnValue:
+    def action(case: Case, _form: ActionForm) -> str:
         workflow.release(db.session, case, current_staff())
         return _("You released this case.")
 
@@ -141,7 +151,7 @@ def case_release(case_ref: str) -> Response:
 
 
 @bp.post("/cases/<case_ref>/assign")
-def case_assign(case_ref: str) -> Response:
+def case_assign(case_ref: str) -> ResponseReturnValue:
     def action(case: Case, form: AssignForm) -> str:
         raw = form.assignee.data or ""
         assignee = db.session.get(Staff, int(raw)) if _small_int(raw) else None
@@ -154,7 +164,7 @@ def case_assign(case_ref: str) -> Response:
 
 
 @bp.post("/cases/<case_ref>/status")
-def case_status(case_ref: str) -> Response:
+def case_status(case_ref: str) -> ResponseReturnValue:
     def action(case: Case, form: StatusForm) -> str:
         workflow.change_status(db.session, case, current_staff(), form.status.data or "")
         return _("Status changed.")
@@ -163,7 +173,7 @@ def case_status(case_ref: str) -> Response:
 
 
 @bp.post("/cases/<case_ref>/priority")
-def case_priority(case_ref: str) -> Response:
+def case_priority(case_ref: str) -> ResponseReturnValue:
     def action(case: Case, form: PriorityForm) -> str:
         reason = clean_field("reason", form.reason.data)
         workflow.override_priority(
@@ -175,7 +185,7 @@ def case_priority(case_ref: str) -> Response:
 
 
 @bp.post("/cases/<case_ref>/notes")
-def case_note(case_ref: str) -> Response:
+def case_note(case_ref: str) -> ResponseReturnValue:
     def action(case: Case, form: TextForm) -> str | None:
         body = clean_field("note", form.body.data)
         if not body:
@@ -187,7 +197,7 @@ def case_note(case_ref: str) -> Response:
 
 
 @bp.post("/cases/<case_ref>/messages")
-def case_message(case_ref: str) -> Response:
+def case_message(case_ref: str) -> ResponseReturnValue:
     def action(case: Case, form: TextForm) -> str | None:
         body = clean_field("message", form.body.data)
         if not body:
@@ -199,7 +209,7 @@ def case_message(case_ref: str) -> Response:
 
 
 @bp.post("/cases/<case_ref>/links")
-def case_link(case_ref: str) -> Response:
+def case_link(case_ref: str) -> ResponseReturnValue:
     def action(case: Case, form: LinkStatusForm) -> str:
         raw = form.link_id.data or ""
         if not _small_int(raw):
@@ -213,7 +223,7 @@ def case_link(case_ref: str) -> Response:
 
 
 @bp.post("/cases/<case_ref>/hold")
-def case_hold(case_ref: str) -> Response:
+def case_hold(case_ref: str) -> ResponseReturnValue:
     def action(case: Case, form: HoldForm) -> str:
         reason = clean_field("reason", form.reason.data)
         casework.set_legal_hold(db.session, case, current_staff(), bool(form.hold.data), reason)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask import abort, current_app, make_response, redirect, session, url_for
-from flask.wrappers import Response
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from .. import audit, uploads
-from ..extensions import db
-from ..models import Case, EvidenceFile
-from . import bp
-from .forms import ActionForm
-from .guards import current_staff
+from portal.evidence import files
+from portal.extensions import db
+from portal.models import Case, EvidenceFile
+from portal.security import audit
+from portal.staff import bp
+from portal.staff.forms import ActionForm
+from portal.staff.guards import current_staff
 
 REVEALED = "revealed_files"
 
@@ -26,12 +27,12 @@ def _file(case_ref: str, file_id: int) -> tuple[Case, EvidenceFile]:
 
 def _load(evidence: EvidenceFile) -> bytes:
     try:
-        return uploads.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
+        return files.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
     except FileNotFoundError:
         abort(404)
 
 
-def _send(data: bytes, media_type: str, disposition: str) -> Response:
+def _send(data: bytes, media_type: str, disposition: str) -> ResponseReturnValue:
     response = make_response(data)
     response.headers["Content-Type"] = media_type
     response.headers["Content-Disposition"] = disposition
@@ -46,16 +47,16 @@ def is_revealed(file_id: int) -> bool:
 
 
 @bp.get("/cases/<case_ref>/files/<int:file_id>/preview")
-def file_preview(case_ref: str, file_id: int) -> Response:
+def file_preview(case_ref: str, file_id: int) -> ResponseReturnValue:
     _case, evidence = _file(case_ref, file_id)
     if not evidence.is_image:
         abort(404)
     data = _load(evidence)
-    return _send(uploads.blurred_preview(data), "image/jpeg", "inline")
+    return _send(files.blurred_preview(data), "image/jpeg", "inline")
 
 
 @bp.post("/cases/<case_ref>/files/<int:file_id>/reveal")
-def file_reveal(case_ref: str, file_id: int) -> Response:
+def file_reveal(case_ref: str, file_id: int) -> ResponseReturnValue:
     case, evidence = _file(case_ref, file_id)
     if not ActionForm().validate():
         abort(400)
@@ -76,7 +77,7 @@ def file_reveal(case_ref: str, file_id: int) -> Response:
 
 
 @bp.get("/cases/<case_ref>/files/<int:file_id>/view")
-def file_view(case_ref: str, file_id: int) -> Response:
+def file_view(case_ref: str, file_id: int) -> ResponseReturnValue:
     """The full image, only after an audited reveal in this session."""
     _case, evidence = _file(case_ref, file_id)
     if not evidence.is_image or not is_revealed(evidence.id):
@@ -86,7 +87,7 @@ def file_view(case_ref: str, file_id: int) -> Response:
 
 
 @bp.get("/cases/<case_ref>/files/<int:file_id>/download")
-def file_download(case_ref: str, file_id: int) -> Response:
+def file_download(case_ref: str, file_id: int) -> ResponseReturnValue:
     case, evidence = _file(case_ref, file_id)
     data = _load(evidence)
     audit.record(
@@ -97,6 +98,6 @@ def file_download(case_ref: str, file_id: int) -> Response:
         file=evidence.id,
     )
     db.session.commit()
-    extension = uploads.EXTENSIONS.get(evidence.media_type, "bin")
+    extension = files.EXTENSIONS.get(evidence.media_type, "bin")
     name = f"{case.case_ref}-{evidence.position + 1}.{extension}"
     return _send(data, evidence.media_type, f'attachment; filename="{name}"')

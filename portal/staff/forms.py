@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 
-from .. import choices
+from portal import choices
 
 
 class LoginForm(FlaskForm):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 
 from flask import abort, current_app, g, redirect, request, session, url_for
-from flask.wrappers import Response
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
-from ..models import Staff
-from . import admin_bp, bp
+from portal.models import Staff
+from portal.staff import admin_bp, bp
 
 OPEN_ENDPOINTS = frozenset({"staff.login", "staff.login_code"})
 
@@ -43,7 +43,7 @@ def _session_expired() -> bool:
 
 
 @bp.before_request
-def require_staff() -> Response | None:
+def require_staff() -> ResponseReturnValue | None:
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     if not current_user.is_authenticated:

@@ -7,11 +7,11 @@ import time
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from .. import counters
-from ..extensions import db
-from ..models import utcnow
-from ..queue import Cursor, QueueFilter, fetch_page, purge_due_soon
-from . import bp
+from portal.cases import counters
+from portal.cases.inbox import Cursor, QueueFilter, fetch_page, purge_due_soon
+from portal.extensions import db
+from portal.models import utcnow
+from portal.staff import bp
 
 BANNER_SECONDS = 60
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .support import AXE
+from tests.e2e.support import AXE
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .support import (
+from tests.e2e.support import (
     ARTIFACTS,
     CHROMIUM,
     DESKTOP,
@@ -117,11 +117,20 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     )
     flask = [str(BIN / "flask"), "--app", "portal"]
     run = {"cwd": ROOT, "env": environment, "capture_output": True, "text": True, "timeout": 60}
-    done = subprocess.run([*flask, "db", "upgrade"], check=False, **run)  # noqa: S603
+    done = subprocess.run([*flask, "db", "upgrade"], check=False, **run)
     assert done.returncode == 0, done.stderr
-    created = subprocess.run(  # noqa: S603
-        [*flask, "staff", "create", STAFF_EMAIL, "--role", "admin", "--language", "en"]
-        + ["--password-stdin"],
+    created = subprocess.run(
+        [
+            *flask,
+            "staff",
+            "create",
+            STAFF_EMAIL,
+            "--role",
+            "admin",
+            "--language",
+            "en",
+            "--password-stdin",
+        ],
         input=STAFF_PASSWORD + "\n",
         check=False,
         **run,
@@ -133,9 +142,12 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     log_path = tmp / "gunicorn.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(  # noqa: S603
-            [str(BIN / "gunicorn"), "--bind", f"fd://{sock.fileno()}", "--workers", "2"]
-            + ["--threads", "4", "--graceful-timeout", "2", "wsgi:app"],
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                *("--bind", f"fd://{sock.fileno()}", "--workers", "2"),
+                *("--threads", "4", "--graceful-timeout", "2", "wsgi:app"),
+            ],
             cwd=ROOT,
             env=environment,
             stdout=log,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import gzip
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -18,6 +17,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
+
+from scripts.pages import OTPAUTH_URI
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -112,7 +113,7 @@ class Portal:
 
 
 def otpauth_secret(output: str) -> str:
-    match = re.search(r"otpauth://\S+", output)
+    match = OTPAUTH_URI.search(output)
     assert match, f"no otpauth:// URI in: {output!r}"
     return parse_qs(urlsplit(match.group(0)).query)["secret"][0]
 
@@ -209,7 +210,7 @@ def weight_of(responses: list[Any]) -> Weight:
             continue
         try:
             body = response.body()
-        except Exception:  # noqa: BLE001, S112  (a body the browser dropped: nothing to weigh)
+        except Exception:  # noqa: S112  (a body the browser dropped: nothing to weigh)
             continue
         files.append((response.url, len(body), len(gzip.compress(body, 9))))
     return Weight(sum(f[1] for f in files), sum(f[2] for f in files), files)

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from .checks import ERRORS_ANNOUNCED, NO_SIDEWAYS_SCROLL, axe_violations
-from .flows import ADD_LINK, OPEN, SEND, fill_report, staff_sign_in
-from .support import (
+from tests.e2e.checks import ERRORS_ANNOUNCED, NO_SIDEWAYS_SCROLL, axe_violations
+from tests.e2e.flows import ADD_LINK, OPEN, SEND, fill_report, staff_sign_in
+from tests.e2e.support import (
     BUDGET_GZIP,
     BUDGET_RAW,
     WEIGHTS,

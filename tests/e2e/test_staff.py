@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .flows import DESCRIPTION, file_report, open_status, staff_sign_in
+from tests.e2e.flows import DESCRIPTION, file_report, open_status, staff_sign_in
 
 pytestmark = pytest.mark.e2e
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from .checks import FOCUS_STYLE
-from .flows import (
+from tests.e2e.checks import FOCUS_STYLE
+from tests.e2e.flows import (
     DESCRIPTION,
     LINKS,
     confirm_saved,
     fill_report,
     send_report,
 )
-from .support import EXIT_URL
+from tests.e2e.support import EXIT_URL
 
 pytestmark = pytest.mark.e2e
 

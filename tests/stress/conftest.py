@@ -53,7 +53,7 @@ def _check_services(server: str, redis_url: str) -> None:
 
         psycopg.connect(f"{server}/postgres", connect_timeout=3).close()
         redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
-    except Exception as error:  # noqa: BLE001 (any failure means unreachable)
+    except Exception as error:
         if os.environ.get("PORTAL_REQUIRE_SERVICES") == "1":
             pytest.fail(f"stress tests need PostgreSQL and Redis: {error}")
         pytest.skip(f"stress tests need PostgreSQL and Redis: {error}")

@@ -1,0 +1,1 @@
+"""The case domain: intake, triage, workflow, casework, the staff inbox, receipts, retention."""

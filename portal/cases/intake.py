@@ -1,0 +1,265 @@
+"""Creating a case from a submitted report: pure domain code, no request objects."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.cases import counters
+from portal.cases.receipts import new_receipt, receipt_hash
+from portal.cases.triage import is_minor_involved, route
+from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
+from portal.evidence.files import CleanFile, store
+from portal.extensions import Session
+from portal.links.parse import ParsedLink
+from portal.links.platforms import PLATFORMS
+from portal.models import Case, EvidenceFile, Link, utcnow
+from portal.security import audit, crypto
+
+KOREA = ZoneInfo("Asia/Seoul")
+CASE_REF_ATTEMPTS = 8
+
+
+class IntakeRefused(ValueError):
+    """A report that breaks a rule the form should already have enforced."""
+
+
+class DuplicateSubmission(Exception):
+    """The same form was sent twice (a double tap, a resend); the first filing stands."""
+
+    def __init__(self, case_ref: str) -> None:
+        super().__init__(case_ref)
+        self.case_ref = case_ref
+
+
+@dataclass(frozen=True)
+class LinkInput:
+    parsed: ParsedLink
+    note: str = ""
+
+
+@dataclass
+class Filing:
+    language: str
+    filer: str
+    harms: list[str]
+    help_wanted: list[str]
+    consent_nonconsensual: bool
+    consent_processing: bool
+    age_band: str | None = None
+    minor_in_content: str | None = None
+    threatened_now: bool = False
+    personal_info_exposed: bool = False
+    links: list[LinkInput] = field(default_factory=list)
+    consent_takedown: bool = False
+    preserve_evidence: bool = False
+    description: str = ""
+    contact_method: str = "none"
+    contact_email: str = ""
+    contact_phone: str = ""
+    phone_call_ok: bool = False
+    voicemail_ok: bool = False
+    contact_times: str = ""
+    guardian_consent: bool = False
+    submission_key: str | None = None
+    files: list[CleanFile] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    receipt: str
+
+
+def new_case_ref(now: datetime) -> str:
+    """The public case number: the filing date in Korea and six random digits."""
+    return f"{now.astimezone(KOREA):%Y%m%d}-{secrets.randbelow(10**6):06d}"
+
+
+def _check(filing: Filing) -> None:
+    if not filing.harms or not set(filing.harms) <= set(HARMS):
+        raise IntakeRefused("at least one known harm type is required")
+    if not filing.help_wanted or not set(filing.help_wanted) <= set(HELP):
+        raise IntakeRefused("at least one known kind of help is required")
+    if not (filing.consent_nonconsensual and filing.consent_processing):
+        raise IntakeRefused("both consents are required")
+    if "takedown" in filing.help_wanted and not filing.consent_takedown:
+        raise IntakeRefused("takedown needs the deletion consent")
+    if not filing.links and not filing.description:
+        raise IntakeRefused("a link or a description is required")
+    if filing.files and files_not_allowed(filing.minor_in_content):
+        raise IntakeRefused("no files when the person shown may be under 18")
+    if (
+        filing.contact_method != "none"
+        and needs_guardian_consent(filing)
+        and not filing.guardian_consent
+    ):
+        raise IntakeRefused("a victim under 14 filing alone needs a guardian's consent")
+
+
+def files_not_allowed(minor_in_content: str | None) -> bool:
+    """Possessing sexual images of minors is itself a crime: take links only, never files."""
+    return minor_in_content in {"yes", "unsure"}
+
+
+def needs_guardian_consent(filing: Filing) -> bool:
+    return filing.filer == "self" and filing.age_band == "under14"
+
+
+def _build_case(filing: Filing, now: datetime) -> Case:
+    minor = is_minor_involved(filing.age_band, filing.minor_in_content)
+    routing = route(
+        help_wanted=filing.help_wanted,
+        minor_involved=minor,
+        threatened_now=filing.threatened_now,
+        personal_info_exposed=filing.personal_info_exposed,
+        harms=filing.harms,
+        has_links=bool(filing.links),
+    )
+    contact = filing.contact_method
+    case = Case(
+        created_at=now,
+        last_activity_at=now,
+        language=filing.language,
+        status="new",
+        priority=routing.priority,
+        priority_rank=PRIORITY_RANK[routing.priority],
+        team=routing.team,
+        filer=filing.filer,
+        age_band=filing.age_band,
+        minor_in_content=filing.minor_in_content,
+        minor_involved=minor,
+        harm_mask=mask_of(filing.harms, HARMS),
+        help_mask=mask_of(filing.help_wanted, HELP),
+        platform_mask=mask_of({link.parsed.platform for link in filing.links}, PLATFORMS),
+        threatened_now=filing.threatened_now,
+        personal_info_exposed=filing.personal_info_exposed,
+        consent_nonconsensual=filing.consent_nonconsensual,
+        consent_processing=filing.consent_processing,
+        consent_takedown=filing.consent_takedown,
+        preserve_evidence=filing.preserve_evidence,
+        guardian_consent=filing.guardian_consent,
+        description=filing.description or None,
+        contact_method=contact,
+        contact_email=(filing.contact_email or None) if contact == "email" else None,
+        contact_phone=(filing.contact_phone or None) if contact == "phone" else None,
+        phone_call_ok=filing.phone_call_ok if contact == "phone" else False,
+        voicemail_ok=filing.voicemail_ok if contact == "phone" else False,
+        contact_times=(filing.contact_times or None) if contact == "phone" else None,
+    )
+    for position, item in enumerate(filing.links):
+        parsed = item.parsed
+        case.links.append(
+            Link(
+                position=position,
+                url=parsed.url,
+                url_hash=crypto.lookup_digest("link", parsed.url),
+                source_hash=crypto.lookup_digest("source", parsed.source)
+                if parsed.source
+                else None,
+                platform=parsed.platform,
+                kind=parsed.kind,
+                note=item.note or None,
+            )
+        )
+    return case
+
+
+def _store_files(
+    session: Session, case: Case, files: list[CleanFile], upload_dir: str
+) -> list[str]:
+    names = []
+    for position, clean in enumerate(files):
+        name = store(session, upload_dir, clean)
+        names.append(name)
+        session.add(
+            EvidenceFile(
+                case_id=case.id,
+                position=position,
+                stored_name=name,
+                media_type=clean.media_type,
+                size_bytes=len(clean.data),
+                width=clean.width,
+                height=clean.height,
+                original_sha256=clean.original_sha256,
+                stored_sha256=clean.stored_sha256,
+            )
+        )
+    return names
+
+
+def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -> Filed:
+    """Store a new case with its links and files, route it, and return its one-time receipt.
+
+    Files are written (encrypted) before the caller commits; they are removed again if the
+    transaction does not commit (portal/evidence/files.py).
+    """
+    _check(filing)
+    if filing.files and not upload_dir:
+        raise ValueError("files need an upload directory")
+    submission_hash = (
+        crypto.lookup_digest("submission", filing.submission_key) if filing.submission_key else None
+    )
+    if submission_hash:
+        earlier = session.scalar(
+            select(Case.case_ref).where(Case.submission_hash == submission_hash)
+        )
+        if earlier:
+            raise DuplicateSubmission(earlier)
+
+    now = utcnow()
+    for _attempt in range(CASE_REF_ATTEMPTS):
+        receipt = new_receipt()
+        case = _build_case(filing, now)
+        case.case_ref = new_case_ref(now)
+        case.receipt_hash = receipt_hash(receipt)
+        case.submission_hash = submission_hash
+        try:
+            with session.begin_nested():
+                session.add(case)
+                session.flush()
+        except IntegrityError:
+            # A case number taken a moment ago, or this very form filed in parallel.
+            if submission_hash:
+                earlier = session.scalar(
+                    select(Case.case_ref).where(Case.submission_hash == submission_hash)
+                )
+                if earlier:
+                    raise DuplicateSubmission(earlier) from None
+            continue
+        stored = _store_files(session, case, filing.files, upload_dir) if upload_dir else []
+        counters.adjust(session, None, "new")
+        audit.record(
+            session,
+            "case.filed",
+            actor="victim",
+            case_ref=case.case_ref,
+            priority=case.priority,
+            team=case.team,
+            links=len(case.links),
+            language=case.language,
+            files=len(stored),
+        )
+        return Filed(case=case, receipt=receipt)
+    raise RuntimeError("could not allocate a unique case number")
+
+
+def reissue_receipt(session: Session, submission_key: str) -> Filed | None:
+    """A new receipt for the case filed from this form, whose first receipt page never
+    arrived. Only the browser holding the form's secret key can ask; the old receipt stops
+    working, since nobody may have seen it. None when no open case matches."""
+    if not submission_key:
+        return None
+    submission_hash = crypto.lookup_digest("submission", submission_key)
+    case = session.scalar(select(Case).where(Case.submission_hash == submission_hash))
+    if case is None or case.status == "withdrawn":
+        return None
+    receipt = new_receipt()
+    case.receipt_hash = receipt_hash(receipt)
+    audit.record(session, "case.receipt_reissued", actor="victim", case_ref=case.case_ref)
+    return Filed(case=case, receipt=receipt)

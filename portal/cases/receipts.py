@@ -1,0 +1,73 @@
+"""Making and checking victim receipts (확인 코드).
+
+A receipt is 20 random digits shown in groups of four: about 66 bits of randomness, easy
+to read aloud and to type on a phone keypad. Only an HMAC of it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+
+from sqlalchemy import select
+
+from portal.extensions import Session
+from portal.models import Case
+from portal.security import crypto
+
+RECEIPT_DIGITS = 20
+GROUP = 4
+# The dashes phones and word processors put between digit groups are separators too.
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−_.]+")  # noqa: RUF001
+
+
+def new_receipt() -> str:
+    """A fresh receipt as shown to the victim, e.g. ``0381-5520-9174-6603-2288``."""
+    digits = f"{secrets.randbelow(10**RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
+    return format_receipt(digits)
+
+
+def format_receipt(digits: str) -> str:
+    return "-".join(digits[i : i + GROUP] for i in range(0, len(digits), GROUP))
+
+
+def normalise_receipt(entered: str | None) -> str | None:
+    """The 20 digits of what was typed (full-width digits and separators allowed), or None."""
+    if not entered or len(entered) > 200:
+        return None
+    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", entered))
+    if len(text) != RECEIPT_DIGITS or not text.isascii() or not text.isdigit():
+        return None
+    return text
+
+
+def receipt_hash(receipt: str) -> str:
+    """The stored form of a receipt; raises ValueError for something that is not one."""
+    digits = normalise_receipt(receipt)
+    if digits is None:
+        raise ValueError("not a receipt")
+    return crypto.receipt_digest(digits)
+
+
+def find_case(session: Session, entered: str | None) -> Case | None:
+    """The case a typed receipt opens, or None (a wrong or malformed code)."""
+    digits = normalise_receipt(entered)
+    if digits is None:
+        return None
+    digest = crypto.receipt_digest(digits)
+    case = session.scalar(select(Case).where(Case.receipt_hash == digest))
+    if case is None or not crypto.digests_equal(case.receipt_hash or "", digest):
+        return None
+    return case
+
+
+def belongs_to(session: Session, receipt: str, case_ref: str) -> bool:
+    """Whether a receipt is the current one of the case with this number."""
+    digits = normalise_receipt(receipt)
+    if digits is None:
+        return False
+    stored = session.scalar(select(Case.receipt_hash).where(Case.case_ref == case_ref))
+    if not stored:
+        return False
+    return crypto.digests_equal(stored, crypto.receipt_digest(digits))

@@ -1,0 +1,164 @@
+"""Erasing what victims told us: on withdrawal at once, and on schedule after closing."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+
+from portal.cases import counters
+from portal.evidence import files
+from portal.extensions import Session, rows_changed
+from portal.models import Case, EvidenceFile, Link, Message, Note, utcnow
+from portal.security import audit
+
+
+def erase_content(session: Session, case: Case, upload_dir: str | None = None) -> None:
+    """Delete text, links, messages, notes and files; keep what statistics need.
+
+    Files go only once the transaction commits, so a failed commit never leaves rows
+    that point at deleted files.
+    """
+    names = session.scalars(
+        select(EvidenceFile.stored_name).where(EvidenceFile.case_id == case.id)
+    ).all()
+    if names:
+        if upload_dir is None:
+            raise ValueError("erasing files needs the upload directory")
+        files.remove_after_commit(session, upload_dir, list(names))
+    session.execute(delete(EvidenceFile).where(EvidenceFile.case_id == case.id))
+    session.execute(delete(Link).where(Link.case_id == case.id))
+    session.execute(delete(Message).where(Message.case_id == case.id))
+    session.execute(delete(Note).where(Note.case_id == case.id))
+    session.expire(case, ["links", "messages", "notes", "files"])
+    case.description = None
+    case.contact_method = "none"
+    case.contact_email = None
+    case.contact_phone = None
+    case.contact_times = None
+    case.phone_call_ok = False
+    case.voicemail_ok = False
+    case.submission_hash = None
+    case.victim_unread = False
+    case.purged_at = utcnow()
+
+
+def withdraw(session: Session, case: Case, upload_dir: str | None = None) -> bool:
+    """The victim withdraws: the receipt stops working; content goes now unless on legal hold.
+
+    Returns True when the content was erased, False when a legal hold keeps it for now.
+    """
+    now = utcnow()
+    old_status = case.status
+    if old_status == "withdrawn":
+        return case.purged_at is not None
+    # Compare-and-set, so a staff status change at the same moment cannot undo it: retry
+    # on the status that won until the withdrawal lands.
+    for _attempt in range(5):
+        changed = rows_changed(
+            session.execute(
+                update(Case)
+                .where(Case.id == case.id, Case.status == old_status)
+                .values(
+                    status="withdrawn", withdrawn_at=now, last_activity_at=now, assignee_id=None
+                )
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if changed == 1:
+            break
+        session.refresh(case, ["status"])
+        old_status = case.status
+    else:
+        raise RuntimeError("could not withdraw the case")
+    session.refresh(case)
+    counters.adjust(session, old_status, "withdrawn")
+    erased = not case.legal_hold
+    if erased:
+        erase_content(session, case, upload_dir)
+    audit.record(session, "case.withdrawn", actor="victim", case_ref=case.case_ref, erased=erased)
+    return erased
+
+
+@dataclass
+class PurgeReport:
+    purged: list[str] = field(default_factory=list)
+    held: int = 0
+    orphan_files: int = 0
+
+
+def _due(now: datetime, retention_days: int) -> ColumnElement[bool]:
+    cutoff = now - timedelta(days=retention_days)
+    return and_(
+        Case.purged_at.is_(None),
+        or_(
+            and_(Case.status == "closed", Case.closed_at <= cutoff),
+            # A withdrawal is erased at once; one kept by a legal hold goes when it is lifted.
+            Case.status == "withdrawn",
+        ),
+    )
+
+
+def purge(
+    session: Session,
+    *,
+    retention_days: int,
+    upload_dir: str,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    batch: int = 200,
+) -> PurgeReport:
+    """Erase every case that is due. Safe to run at any frequency; commits per batch."""
+    now = now or utcnow()
+    report = PurgeReport()
+    report.held = (
+        session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(_due(now, retention_days), Case.legal_hold.is_(True))
+        )
+        or 0
+    )
+    last_id = 0
+    while True:
+        cases = session.scalars(
+            select(Case)
+            .where(_due(now, retention_days), Case.legal_hold.is_(False), Case.id > last_id)
+            .order_by(Case.id)
+            .limit(batch)
+        ).all()
+        if not cases:
+            break
+        for case in cases:
+            last_id = case.id
+            report.purged.append(case.case_ref)
+            if not dry_run:
+                erase_content(session, case, upload_dir)
+                audit.record(session, "case.purged", actor="system", case_ref=case.case_ref)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    if not dry_run:
+        report.orphan_files = sweep_orphan_files(session, upload_dir)
+    return report
+
+
+def sweep_orphan_files(session: Session, upload_dir: str, min_age_seconds: int = 3600) -> int:
+    """Remove encrypted files that no row refers to (left by a filing that failed to commit)."""
+    directory = Path(upload_dir)
+    if not directory.is_dir():
+        return 0
+    known = set(session.scalars(select(EvidenceFile.stored_name)).all())
+    removed = 0
+    cutoff = time.time() - min_age_seconds
+    for path in directory.iterdir():
+        if path.name.startswith(".") or path.name in known or not path.is_file():
+            continue
+        if path.stat().st_mtime < cutoff:
+            path.unlink()
+            removed += 1
+    return removed

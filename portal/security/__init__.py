@@ -1,0 +1,1 @@
+"""The security core: keys and encryption, key rotation, sanitising, audit trail, accounts."""

@@ -1,0 +1,81 @@
+"""Re-encrypting every stored secret under the primary key, in batches, without downtime.
+
+New writes already use the first key of PORTAL_DATA_KEYS; this moves old rows over so the
+old key can be removed afterwards (evidence files: portal.evidence.files.reseal_all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Text, select, type_coerce, update
+
+from portal.extensions import Model, Session, rows_changed, table_of
+from portal.models import Case, Link, Message, Note, Staff
+from portal.security import crypto
+
+ENCRYPTED_COLUMNS = (
+    (Case, ("description", "contact_email", "contact_phone", "contact_times")),
+    (Link, ("url", "note")),
+    (Message, ("body",)),
+    (Note, ("body",)),
+    (Staff, ("totp_secret",)),
+)
+
+
+@dataclass
+class RotationReport:
+    values: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.values.values()) + self.files
+
+
+def _purpose(model: type[Model], column: str) -> str:
+    column_type = table_of(model).c[column].type
+    if not isinstance(column_type, crypto.EncryptedText):
+        raise TypeError(f"{model.__name__}.{column} is not an encrypted column")
+    return column_type.purpose
+
+
+def rotate(session: Session, batch: int = 500) -> RotationReport:
+    """Re-seal values that are not under the primary key; commits per batch."""
+    ring = crypto.ring()
+    report = RotationReport()
+    for model, columns in ENCRYPTED_COLUMNS:
+        table = table_of(model)
+        raw = [type_coerce(table.c[name], Text).label(name) for name in columns]
+        last_id = 0
+        while True:
+            rows = session.execute(
+                select(table.c.id, *raw)
+                .where(table.c.id > last_id)
+                .order_by(table.c.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            for row in rows:
+                last_id = row.id
+                for name in columns:
+                    sealed = getattr(row, name)
+                    if sealed is None or ring.text_key_id(sealed) == ring.primary_id:
+                        continue
+                    purpose = _purpose(model, name)
+                    fresh = ring.encrypt_text(ring.decrypt_text(sealed, purpose), purpose)
+                    # Compare-and-set: a value erased or rewritten since we read it (a
+                    # withdrawal, a purge, a 2FA reset) is left alone, never brought back.
+                    done = rows_changed(
+                        session.execute(
+                            update(table)
+                            .where(table.c.id == row.id, type_coerce(table.c[name], Text) == sealed)
+                            .values({name: type_coerce(fresh, Text)})
+                        )
+                    )
+                    if done:
+                        key = f"{table.name}.{name}"
+                        report.values[key] = report.values.get(key, 0) + 1
+            session.commit()
+    return report

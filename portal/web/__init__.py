@@ -1,0 +1,1 @@
+"""Request plumbing: bodies, headers, errors, languages, logs, templates, health, limits."""

@@ -1,0 +1,123 @@
+"""Every named rate limit, declared in one place and adjustable by PORTAL_LIMIT_* settings.
+
+Limits key on a keyed hash of the client address (never the address itself), and, for
+receipt checks and staff logins, also on the target, so neither one client nor many
+clients can grind through receipts or one account's password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, request, session
+from flask.wrappers import Response
+from flask_limiter import Limiter
+
+from portal.security import crypto
+
+
+def client_key() -> str:
+    """The rate-limit identity of the client: an HMAC of its address, never the address."""
+    return crypto.lookup_digest("client", request.remote_addr or "unknown")[:32]
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+# The named limits below protect forms that cost something or guard a secret; they are
+# shared by every process and instance through PORTAL_RATELIMIT_STORAGE_URI (Redis).
+limiter = Limiter(key_func=client_key)
+
+# The default limit on every route is a per-process guard against page floods; kept in
+# memory, a page view never waits on a Redis round trip (nginx also limits floods).
+page_limiter = Limiter(
+    key_func=client_key,
+    default_limits=[_setting("PORTAL_LIMIT_DEFAULT")],
+    storage_uri="memory://",
+    strategy="fixed-window",
+)
+
+
+def _static_files_are_free() -> bool:
+    return request.endpoint in {"static", "health.healthz", "health.readyz"}
+
+
+limiter.request_filter(_static_files_are_free)
+page_limiter.request_filter(_static_files_are_free)
+
+
+def _filing_was_accepted(response: Response) -> bool:
+    return bool(g.get("case_filed"))
+
+
+def _receipt_target_key() -> str:
+    """The receipt being tried. A malformed entry cannot guess anything, so it counts
+    against the client only; one shared bucket would let typos lock everyone out."""
+    from portal.cases.receipts import normalise_receipt
+
+    entered = normalise_receipt(request.form.get("receipt", ""))
+    if entered is None:
+        return "receipt-malformed:" + client_key()
+    return "receipt:" + crypto.lookup_digest("receipt-attempt", entered)[:32]
+
+
+def _login_account_key() -> str:
+    """The account being signed in to: the typed email, or the one waiting for its code."""
+    account = request.form.get("email", "").strip().lower()
+    if not account:
+        pending = session.get("login_pending")
+        account = f"id:{pending.get('id')}" if isinstance(pending, dict) else "none"
+    return "account:" + crypto.lookup_digest("login-account", account)[:32]
+
+
+def _is_round_trip() -> bool:
+    return "switch_lang" in request.form or "add_link" in request.form
+
+
+# Over these, the public blueprint gives the report form back filled (its 429 handler).
+FORM_KEEPING_SCOPES = frozenset({"filing", "report-posts"})
+
+# Filing counts accepted reports only: a language switch, an add-link round trip or a
+# refused form never uses up a victim's quota, and round trips are never refused.
+filing = limiter.limit(
+    _setting("PORTAL_LIMIT_FILING"),
+    scope="filing",
+    methods=["POST"],
+    deduct_when=_filing_was_accepted,
+    exempt_when=_is_round_trip,
+)
+
+# Every POST of the form, accepted or not, so refused forms cannot be sent without end.
+form_posts = limiter.limit(
+    _setting("PORTAL_LIMIT_FORM_POSTS"),
+    scope="report-posts",
+    methods=["POST"],
+)
+
+receipt_per_client = limiter.limit(
+    _setting("PORTAL_LIMIT_RECEIPT"), scope="receipt", methods=["POST"]
+)
+receipt_per_target = limiter.limit(
+    _setting("PORTAL_LIMIT_RECEIPT_TARGET"),
+    scope="receipt-target",
+    methods=["POST"],
+    key_func=_receipt_target_key,
+)
+
+message_from_victim = limiter.limit(
+    _setting("PORTAL_LIMIT_MESSAGE"), scope="victim-message", methods=["POST"]
+)
+
+login_per_client = limiter.limit(_setting("PORTAL_LIMIT_LOGIN"), scope="login", methods=["POST"])
+login_per_account = limiter.limit(
+    _setting("PORTAL_LIMIT_LOGIN_ACCOUNT"),
+    scope="login-account",
+    methods=["POST"],
+    key_func=_login_account_key,
+)
+
+
+def init_app(app: Flask) -> None:
+    limiter.init_app(app)
+    page_limiter.init_app(app)

@@ -1,0 +1,54 @@
+"""sanitize.py: NFC, control characters, markup, caps."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from portal.security.sanitize import TextRefused, clean_field, clean_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("<b>bold</b> text", "bold text"),
+        ("<script>alert(1)</script>", "alert(1)"),
+        ('<img src=x onerror="alert(1)">hi', "hi"),
+        ("a < b & c > d", "a < b & c > d"),
+        ("I <3 you", "I <3 you"),
+        ("&lt;b&gt;", ""),
+        ("&amp;lt;script&amp;gt;x", "x"),
+        ("  padded  ", "padded"),
+        ("line one\r\nline two", "line one\nline two"),
+        (unicodedata.normalize("NFD", "한글 é"), "한글 é"),
+        (None, ""),
+    ],
+)
+def test_clean_text(raw, expected):
+    assert clean_text(raw, max_length=100, multiline=True) == expected
+
+
+def test_output_is_nfc():
+    cleaned = clean_text(unicodedata.normalize("NFD", "가나다"), max_length=10)
+    assert unicodedata.is_normalized("NFC", cleaned)
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\x07b", "a\x1bb", "a\u202eb", "a\x7fb"])
+def test_control_characters_are_refused(bad):
+    with pytest.raises(TextRefused) as caught:
+        clean_text(bad, max_length=100, multiline=True)
+    assert caught.value.reason == "control"
+
+
+def test_newlines_only_in_multiline_fields():
+    assert clean_field("description", "a\nb") == "a\nb"
+    with pytest.raises(TextRefused):
+        clean_field("link_note", "a\nb")
+
+
+def test_caps_count_characters_after_normalisation():
+    assert clean_text("가" * 10, max_length=10) == "가" * 10
+    with pytest.raises(TextRefused) as caught:
+        clean_text("가" * 11, max_length=10)
+    assert (caught.value.reason, caught.value.limit, caught.value.length) == ("too_long", 10, 11)

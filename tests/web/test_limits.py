@@ -1,0 +1,117 @@
+"""Rate limits: filing, receipt guessing per client and per target, a friendly 429."""
+
+from __future__ import annotations
+
+from scripts.pages import csrf_token
+from tests.helpers import file_report, h1, open_form, page_text, post_report, report_data
+
+
+def test_filing_limit_gives_a_friendly_429(make_app):
+    app = make_app(PORTAL_LIMIT_FILING="2 per hour")
+    client = app.test_client()
+    file_report(client)
+    file_report(client)
+    refused = post_report(client, "en")
+    html = page_text(refused)
+    assert refused.status_code == 429
+    assert h1(refused) == "Report and ask for help"
+    assert "Everything you typed is still here" in html
+    assert "A bot made fake images from my profile photo." in html
+    korean = post_report(client, "ko")
+    assert korean.status_code == 429
+    assert "적은 내용은 그대로 있어요" in page_text(korean)
+    # A language switch or an added link row still works for this client.
+    token, key = open_form(client)
+    switched = client.post(
+        "/report", data=report_data(csrf_token=token, submission_key=key, switch_lang="en")
+    )
+    assert switched.status_code == 200
+
+
+def test_receipt_page_429_is_friendly_in_both_languages(make_app):
+    app = make_app(PORTAL_LIMIT_RECEIPT="1 per minute")
+    client = app.test_client()
+    assert _guess(client, "1" * 20).status_code == 200
+    refused = _guess(client, "2" * 20)
+    assert refused.status_code == 429
+    assert h1(refused) == "짧은 시간에 너무 많이 시도했어요"
+
+
+def test_refused_forms_and_round_trips_do_not_use_up_the_quota(make_app):
+    app = make_app(PORTAL_LIMIT_FILING="2 per hour")
+    client = app.test_client()
+    for _ in range(4):
+        assert post_report(client, "en", filer=None).status_code == 400
+        token, _key = open_form(client)
+        assert (
+            client.post("/report", data=report_data(csrf_token=token, add_link="1")).status_code
+            == 200
+        )
+        assert (
+            client.post("/report", data=report_data(csrf_token=token, switch_lang="en")).status_code
+            == 200
+        )
+    file_report(client)
+    file_report(client)
+    assert post_report(client).status_code == 429
+
+
+def test_filing_limit_is_per_client(make_app):
+    app = make_app(PORTAL_LIMIT_FILING="1 per hour")
+    first = app.test_client()
+    second = app.test_client()
+    file_report(first)
+    assert post_report(first).status_code == 429
+    token, key = open_form(second)
+    response = second.post(
+        "/report",
+        data=report_data(csrf_token=token, submission_key=key),
+        environ_base={"REMOTE_ADDR": "198.51.100.9"},
+    )
+    assert response.status_code == 303
+
+
+def _guess(client, receipt: str, address: str = "127.0.0.1"):
+    token = csrf_token(page_text(client.get("/status", environ_base={"REMOTE_ADDR": address})))
+    return client.post(
+        "/status",
+        data={"receipt": receipt, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_receipt_guessing_is_limited_per_client(make_app):
+    app = make_app(
+        PORTAL_LIMIT_RECEIPT="3 per minute", PORTAL_LIMIT_RECEIPT_TARGET="100 per minute"
+    )
+    client = app.test_client()
+    codes = [f"{n:020d}" for n in range(5)]
+    statuses = [_guess(client, code).status_code for code in codes]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3] == 429
+
+
+def test_one_receipt_is_limited_across_many_clients(make_app):
+    app = make_app(
+        PORTAL_LIMIT_RECEIPT="100 per minute", PORTAL_LIMIT_RECEIPT_TARGET="2 per minute"
+    )
+    client = app.test_client()
+    target = "1234-5678-9012-3456-7890"
+    statuses = [_guess(client, target, f"198.51.100.{n}").status_code for n in range(1, 5)]
+    assert statuses == [200, 200, 429, 429]
+    # The same spelled differently is the same target.
+    assert _guess(client, target.replace("-", " "), "198.51.100.50").status_code == 429
+    assert _guess(client, "9" * 20, "198.51.100.51").status_code == 200
+
+
+def test_when_redis_is_down_pages_and_filing_work_and_limits_hold_per_process(make_app):
+    app = make_app(
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0",
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        PORTAL_LIMIT_FILING="2 per hour",
+    )
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    file_report(client)
+    file_report(client)
+    assert post_report(client).status_code == 429
