@@ -2,7 +2,7 @@
 
 The order of ``REGISTRY`` is the bit order of ``Case.platform_mask`` and of every stored
 platform code: a new platform is appended at the end (after ``web``), never inserted,
-renamed or reordered. tests/links/test_platforms.py pins the order.
+renamed or reordered. tests/links/test_parse.py pins the order.
 """
 
 from __future__ import annotations

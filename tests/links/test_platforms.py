@@ -8,27 +8,7 @@ from portal.links import platforms
 from portal.links.parse import parse_link
 from portal.links.platforms import ALIASES, DOMAINS, LABELS, PLATFORMS, REGISTRY
 
-# Case.platform_mask stores one bit per platform in this order: append, never reorder.
-PINNED_PLATFORMS = (
-    "telegram",
-    "x",
-    "instagram",
-    "facebook",
-    "youtube",
-    "tiktok",
-    "kakao",
-    "naver",
-    "daum",
-    "discord",
-    "reddit",
-    "google_drive",
-    "dcinside",
-    "web",
-)
-
-
-def test_platform_order_is_only_ever_appended_to() -> None:
-    assert PLATFORMS[: len(PINNED_PLATFORMS)] == PINNED_PLATFORMS
+# The bit order itself (Case.platform_mask) is pinned by test_parse.py's test_constants.
 
 
 def test_codes_are_unique_and_every_platform_has_a_label() -> None:
