@@ -11,9 +11,11 @@ import unicodedata
 
 import bleach
 
-# Bidirectional overrides can make text read differently on a staff screen than it is
-# stored; they have no place in a report.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Bidirectional controls and marks can make text read differently on a staff screen than
+# it is stored; they have no place in a report.
+_BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
 
 # Caps for every free-text field, in characters after normalisation.
 LIMITS = {
@@ -48,6 +50,10 @@ def _refuse_controls(text: str, multiline: bool) -> None:
             raise TextRefused("control")
 
 
+def _unify_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def strip_markup(text: str) -> str:
     """Plain text with no tags, also none hidden behind entities (``&lt;b&gt;``)."""
     for _round in range(3):
@@ -69,9 +75,12 @@ def clean_text(value: str | None, *, max_length: int, multiline: bool = False) -
         # Far over the cap: refuse before the costly steps (a 1 MB body of markup would
         # keep a worker busy for seconds). The form keeps the text either way.
         raise TextRefused("too_long", limit=max_length, length=len(value))
-    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    text = _unify_newlines(value)
+    _refuse_controls(text, multiline)  # cheap, before the costly steps
+    text = strip_markup(unicodedata.normalize("NFC", text))
+    # Unescaping entities can bring characters back (&#x202e; &#10;): check the final text.
+    text = unicodedata.normalize("NFC", _unify_newlines(text)).strip()
     _refuse_controls(text, multiline)
-    text = strip_markup(unicodedata.normalize("NFC", text)).strip()
     if len(text) > max_length:
         raise TextRefused("too_long", limit=max_length, length=len(text))
     return text

@@ -258,6 +258,21 @@ def test_nul_character_is_refused_and_form_kept(app, client):
     assert _cases(app) == []
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"description": "invoice&#x202e;gnp.exe is what they sent"},
+        {"links-0-note": "first line&#10;second line"},
+        {"links-0-note": "<i>&amp;#x202E;</i>hidden"},
+    ],
+)
+def test_hidden_characters_sent_as_entities_are_refused_and_form_kept(app, client, changes):
+    response = post_report(client, "en", **changes)
+    assert response.status_code == 400
+    assert "hidden control characters" in page_text(response)
+    assert _cases(app) == []
+
+
 def test_over_long_description_is_refused_with_the_count(app, client):
     response = post_report(client, "en", description="가" * 5001)
     html = page_text(response)

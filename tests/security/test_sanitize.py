@@ -52,3 +52,35 @@ def test_caps_count_characters_after_normalisation():
     with pytest.raises(TextRefused) as caught:
         clean_text("가" * 11, max_length=10)
     assert (caught.value.reason, caught.value.limit, caught.value.length) == ("too_long", 10, 11)
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    ["&#x202e;", "&#8238;", "&#X202E;", "&#x200f;", "&#x2066;", "&lrm;", "&rlm;"],
+)
+def test_control_characters_hidden_as_entities_are_refused(hidden):
+    with pytest.raises(TextRefused) as caught:
+        clean_text(f"safe{hidden}looking", max_length=100, multiline=True)
+    assert caught.value.reason == "control"
+
+
+@pytest.mark.parametrize("newline", ["&#10;", "&#13;", "&#x0a;", "&#13;&#10;", "&NewLine;"])
+def test_line_breaks_hidden_as_entities_stay_out_of_single_line_fields(newline):
+    with pytest.raises(TextRefused):
+        clean_field("link_note", f"one{newline}two")
+    assert clean_field("description", f"one{newline}two") == "one\ntwo"
+
+
+def test_entities_nested_under_markup_are_checked_after_unescaping():
+    with pytest.raises(TextRefused):
+        clean_text("<b>&amp;#x202e;</b>gnp.exe", max_length=100)
+
+
+@pytest.mark.parametrize("entity", ["&#0;", "&#x1b;", "&#x7f;", "&#x202E", "&#128;"])
+def test_no_control_character_is_ever_stored_from_an_entity(entity):
+    try:
+        cleaned = clean_text(f"safe{entity}looking", max_length=100, multiline=True)
+    except TextRefused:
+        return
+    assert not any(unicodedata.category(char) == "Cc" for char in cleaned)
+    assert "\u202e" not in cleaned
