@@ -58,6 +58,13 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _prefix(env: Mapping[str, str]) -> int:
+    prefix = _int(env, "PORTAL_IPV6_PREFIX", 64, minimum=32)
+    if prefix > 128:
+        raise ConfigError(f"PORTAL_IPV6_PREFIX must be at most 128, got {prefix}")
+    return prefix
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from PORTAL_* variables."""
     env = os.environ if env is None else env
@@ -95,6 +102,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PORTAL_UPLOAD_DIR": str(upload_dir),
         "PORTAL_PROXY_HOPS": _int(env, "PORTAL_PROXY_HOPS", 0),
+        "PORTAL_IPV6_PREFIX": _prefix(env),
         "PORTAL_RETENTION_DAYS": _int(env, "PORTAL_RETENTION_DAYS", 90, minimum=1),
         "PORTAL_EXIT_URL": env.get("PORTAL_EXIT_URL") or "https://www.naver.com/",
         "PORTAL_HOTLINES_FILE": env.get("PORTAL_HOTLINES_FILE") or None,

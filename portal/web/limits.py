@@ -7,6 +7,7 @@ clients can grind through receipts or one account's password.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, request, session
@@ -16,9 +17,29 @@ from flask_limiter import Limiter
 from portal.security import crypto
 
 
+def client_network(address: str, ipv6_prefix: int) -> str:
+    """Who one client is: its IPv4 address, or the IPv6 network its connection holds.
+
+    A home or phone connection gets a whole IPv6 /64 and may use any address in it, so
+    keying on the address would give one person a fresh limit per address.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, ipv6_prefix), strict=False))
+    return str(ip)
+
+
 def client_key() -> str:
-    """The rate-limit identity of the client: an HMAC of its address, never the address."""
-    return crypto.lookup_digest("client", request.remote_addr or "unknown")[:32]
+    """The rate-limit identity of the client: an HMAC of its network, never the address."""
+    network = client_network(
+        request.remote_addr or "unknown", current_app.config["PORTAL_IPV6_PREFIX"]
+    )
+    return crypto.lookup_digest("client", network)[:32]
 
 
 def _setting(name: str) -> Callable[[], str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from portal.config import ConfigError, load_config
+from portal.web.limits import client_network
 from scripts.pages import csrf_token
 from tests.helpers import file_report, h1, open_form, page_text, post_report, report_data
 
@@ -115,3 +119,46 @@ def test_when_redis_is_down_pages_and_filing_work_and_limits_hold_per_process(ma
     file_report(client)
     file_report(client)
     assert post_report(client).status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("198.51.100.7", "198.51.100.7"),
+        ("not an address", "not an address"),
+    ],
+)
+def test_ipv6_clients_are_one_client_per_64(address, network):
+    assert client_network(address, 64) == network
+
+
+def test_ten_addresses_of_one_ipv6_64_share_one_filing_limit(make_app):
+    app = make_app(PORTAL_LIMIT_FILING="3 per hour", PORTAL_PROXY_HOPS=1)
+    client = app.test_client()
+    statuses = []
+    for host in range(1, 11):
+        address = f"2001:db8:77:1:{host:x}:{host:x}::{host:x}"
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = address
+        statuses.append(post_report(client, "en").status_code)
+    assert statuses[:3] == [303, 303, 303]
+    assert set(statuses[3:]) == {429}
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "2001:db8:77:2::1"  # the neighbour's /64
+    assert post_report(client, "en").status_code == 303
+
+
+def test_the_ipv6_prefix_is_a_setting(make_app):
+    app = make_app(PORTAL_LIMIT_FILING="1 per hour", PORTAL_PROXY_HOPS=1, PORTAL_IPV6_PREFIX=128)
+    client = app.test_client()
+    for address in ("2001:db8:77:1::1", "2001:db8:77:1::2"):
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = address
+        assert post_report(client, "en").status_code == 303
+
+
+@pytest.mark.parametrize("value", ["16", "129", "sixty-four"])
+def test_an_impossible_ipv6_prefix_is_a_clear_start_up_error(value):
+    with pytest.raises(ConfigError, match="PORTAL_IPV6_PREFIX"):
+        load_config({"PORTAL_ENV": "development", "PORTAL_IPV6_PREFIX": value})
