@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.cases import counters
-from portal.cases.receipts import new_receipt, receipt_hash
+from portal.cases.receipts import end_status_sessions, new_receipt, receipt_hash
 from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
 from portal.evidence.files import CleanFile, store
@@ -261,5 +261,6 @@ def reissue_receipt(session: Session, submission_key: str) -> Filed | None:
         return None
     receipt = new_receipt()
     case.receipt_hash = receipt_hash(receipt)
+    end_status_sessions(session, case)
     audit.record(session, "case.receipt_reissued", actor="victim", case_ref=case.case_ref)
     return Filed(case=case, receipt=receipt)

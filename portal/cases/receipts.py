@@ -10,7 +10,7 @@ import re
 import secrets
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.extensions import Session
 from portal.models import Case
@@ -71,3 +71,14 @@ def belongs_to(session: Session, receipt: str, case_ref: str) -> bool:
     if not stored:
         return False
     return crypto.digests_equal(stored, crypto.receipt_digest(digits))
+
+
+def end_status_sessions(session: Session, case: Case) -> None:
+    """Every status session opened for this case stops working, copied cookies included."""
+    session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(status_generation=Case.status_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(case, ["status_generation"])

@@ -63,7 +63,11 @@ def withdraw(session: Session, case: Case, upload_dir: str | None = None) -> boo
                 update(Case)
                 .where(Case.id == case.id, Case.status == old_status)
                 .values(
-                    status="withdrawn", withdrawn_at=now, last_activity_at=now, assignee_id=None
+                    status="withdrawn",
+                    withdrawn_at=now,
+                    last_activity_at=now,
+                    assignee_id=None,
+                    status_generation=Case.status_generation + 1,  # every status session ends
                 )
                 .execution_options(synchronize_session=False)
             )

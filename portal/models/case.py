@@ -66,6 +66,8 @@ class Case(Model):
     voicemail_ok: Mapped[bool] = mapped_column(Boolean, default=False)
 
     victim_unread: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Carried in the victim's status cookie; raising it ends every copy of that cookie.
+    status_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,33 +1,66 @@
-"""The short-lived session a receipt opens on /status: 15 minutes idle, ended by "leave"."""
+"""The short-lived session a receipt opens on /status.
+
+It ends after PORTAL_STATUS_IDLE_MINUTES idle, PORTAL_STATUS_SESSION_MINUTES in all, and
+whenever the case's status generation moves on (leaving, a new receipt, withdrawal), so a
+copied cookie stops working with the original.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from flask import current_app, session
 
 KEY = "status"
 
 
-def start(case_id: int) -> None:
+@dataclass(frozen=True)
+class Opened:
+    case_id: int
+    generation: int
+
+
+def start(case_id: int, generation: int) -> None:
     session.clear()
     now = int(time.time())
-    session[KEY] = {"case": case_id, "seen": now}
+    session[KEY] = {"case": case_id, "gen": generation, "seen": now, "started": now}
 
 
-def case_id() -> int | None:
-    """The case this browser opened, or None when it never did or went idle too long."""
+def _state() -> dict[str, int] | None:
     state = session.get(KEY)
     if not isinstance(state, dict):
         return None
-    idle_limit = current_app.config["PORTAL_STATUS_IDLE_MINUTES"] * 60
-    if int(time.time()) - int(state.get("seen", 0)) > idle_limit:
+    try:
+        return {name: int(state[name]) for name in ("case", "gen", "seen", "started")}
+    except (KeyError, TypeError, ValueError):
+        session.pop(KEY, None)  # a cookie from before generations, or a broken one
+        return None
+
+
+def claimed() -> Opened | None:
+    """The case this browser says it opened, whether or not its session is still valid."""
+    state = _state()
+    return None if state is None else Opened(state["case"], state["gen"])
+
+
+def opened() -> Opened | None:
+    """The case this browser opened, or None when it never did or the session ran out."""
+    state = _state()
+    if state is None:
+        return None
+    config = current_app.config
+    now = int(time.time())
+    seen, started = state["seen"], state["started"]
+    idle = now - seen > config["PORTAL_STATUS_IDLE_MINUTES"] * 60
+    too_old = now - started > config["PORTAL_STATUS_SESSION_MINUTES"] * 60
+    if idle or too_old:
         session.pop(KEY, None)
         session["status_expired"] = True
         return None
-    state["seen"] = int(time.time())
+    state["seen"] = now
     session[KEY] = state
-    return int(state["case"])
+    return Opened(state["case"], state["gen"])
 
 
 def end() -> None:

@@ -45,7 +45,7 @@ def status() -> ResponseReturnValue:
         return render_template(
             "public/status_entry.html", form=ReceiptForm(formdata=None), withdrawn=True
         ), 200
-    status_session.start(case.id)
+    status_session.start(case.id, case.status_generation)
     if draft:
         # Straight to the case page with the unsent message in the reply box.
         return _render_case(case, reply=ReplyForm(formdata=None, body=draft))
@@ -53,11 +53,11 @@ def status() -> ResponseReturnValue:
 
 
 def _open_case() -> Case | None:
-    case_id = status_session.case_id()
-    if case_id is None:
+    opened = status_session.opened()
+    if opened is None:
         return None
-    case = db.session.get(Case, case_id)
-    if case is None or case.status == "withdrawn":
+    case = db.session.get(Case, opened.case_id)
+    if case is None or case.status == "withdrawn" or case.status_generation != opened.generation:
         status_session.end()
         return None
     return case
@@ -140,5 +140,12 @@ def status_withdraw() -> ResponseReturnValue:
 
 @bp.post("/status/leave")
 def status_leave() -> ResponseReturnValue:
+    """Close the report on this device, and on every device a copy of the cookie went to."""
+    leaving = status_session.claimed()
+    if leaving is not None:
+        case = db.session.get(Case, leaving.case_id)
+        if case is not None and case.status_generation == leaving.generation:
+            receipts.end_status_sessions(db.session, case)
+            db.session.commit()
     status_session.end()
     return redirect(url_for("public.home", left=1), code=303)
