@@ -13,8 +13,8 @@ from sqlalchemy import select
 from portal.cases import counters, retention, seed
 from portal.evidence import files
 from portal.extensions import db
-from portal.models import Staff
-from portal.security import accounts, audit, crypto, keyrotation
+from portal.models import Staff, utcnow
+from portal.security import accounts, audit, crypto, keyrotation, lockout
 
 keys_cli = AppGroup("keys", help="Encryption keys.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
@@ -106,7 +106,7 @@ def staff_disable(email: str) -> None:
 def staff_enable(email: str) -> None:
     """Enable a disabled account and clear any lockout."""
     member = _find(email)
-    accounts.enable(member)
+    accounts.enable(db.session, member)
     audit.record(db.session, "cli.staff_enabled", actor="cli", target=member.id)
     db.session.commit()
     click.echo(f"enabled {member.email}")
@@ -151,6 +151,9 @@ def purge_command(dry_run: bool) -> None:
     click.echo(f"kept {report.held} due case(s) on legal hold")
     if not dry_run:
         click.echo(f"removed {report.orphan_files} orphaned file(s)")
+        forgotten = lockout.forget_old(db.session, utcnow())
+        db.session.commit()
+        click.echo(f"forgot {forgotten} old sign-in failure count(s)")
 
 
 @keys_cli.command("rotate")

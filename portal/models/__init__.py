@@ -3,7 +3,7 @@
 from portal.models.audit import AuditEntry, AuditHead
 from portal.models.case import Case, Link, Message, Note, StatusCount
 from portal.models.files import EvidenceFile
-from portal.models.staff import Staff
+from portal.models.staff import LoginThrottle, Staff
 from portal.models.types import utcnow
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Case",
     "EvidenceFile",
     "Link",
+    "LoginThrottle",
     "Message",
     "Note",
     "Staff",

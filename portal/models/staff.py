@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model
@@ -24,8 +24,6 @@ class Staff(UserMixin, Model):
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText("staff.totp_secret"))
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -42,3 +40,22 @@ class Staff(UserMixin, Model):
         # Flask-Login's alternative id: logging out or resetting rotates the token,
         # which ends every session cookie that was issued before.
         return f"{self.id}:{self.session_token or ''}"
+
+
+class LoginThrottle(Model):
+    """Failed sign-ins for one account from one client (its network, or a trusted device).
+
+    Lockouts are per account and client, so an outsider who knows a staff e-mail locks out
+    only themselves; each further lockout of the same pair lasts twice as long.
+    """
+
+    __tablename__ = "login_throttles"
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

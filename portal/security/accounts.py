@@ -5,16 +5,17 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from portal.extensions import Session
+from portal.extensions import Session, rows_changed
 from portal.models import Staff
+from portal.security import lockout
+from portal.security.lockout import LoginPolicy
 
 ROLES = ("staff", "admin")
 STAFF_LANGUAGES = ("ko", "en")
@@ -123,7 +124,6 @@ def create_staff(
         totp_secret=new_totp_secret(),
         totp_last_step=0,
         enabled=True,
-        failed_logins=0,
         session_token=secrets.token_hex(16),
     )
     session.add(staff)
@@ -151,36 +151,18 @@ def disable(staff: Staff) -> None:
     end_sessions(staff)
 
 
-def enable(staff: Staff) -> None:
-    """Sign-ins again, with any lockout cleared."""
+def enable(session: Session, staff: Staff) -> None:
+    """Sign-ins again, with every lockout cleared."""
     staff.enabled = True
-    staff.failed_logins = 0
-    staff.locked_until = None
+    lockout.clear(session, staff.id)
 
 
 def end_sessions(staff: Staff) -> None:
     staff.session_token = secrets.token_hex(16)
 
 
-@dataclass(frozen=True)
-class LoginPolicy:
-    max_failures: int
-    lockout: timedelta
-
-
-def is_locked(staff: Staff, now: datetime) -> bool:
-    return staff.locked_until is not None and staff.locked_until > now
-
-
-def record_failure(staff: Staff, now: datetime, policy: LoginPolicy) -> None:
-    staff.failed_logins = (staff.failed_logins or 0) + 1
-    if staff.failed_logins >= policy.max_failures:
-        staff.locked_until = now + policy.lockout
-        staff.failed_logins = 0
-
-
 def check_password_step(
-    session: Session, email: str, password: str, now: datetime, policy: LoginPolicy
+    session: Session, email: str, password: str, now: datetime, policy: LoginPolicy, client: str
 ) -> tuple[Staff | None, str]:
     """First login step. Returns (staff, "ok") or (staff or None, reason) for the audit trail."""
     staff = find_staff(session, email)
@@ -189,34 +171,49 @@ def check_password_step(
         return None, "unknown_account"
     if not staff.enabled:
         return staff, "disabled"
-    if is_locked(staff, now):
+    if lockout.is_locked(session, staff.id, client, now):
         return staff, "locked"
     if not password_ok:
-        record_failure(staff, now, policy)
+        lockout.record_failure(session, staff.id, client, now, policy)
         return staff, "bad_password"
     return staff, "ok"
 
 
-def check_code_step(staff: Staff, code: str, now: datetime, policy: LoginPolicy) -> str:
-    """Second step: a TOTP code from the current, previous or next 30 s; never one used before."""
+def check_code_step(
+    session: Session, staff: Staff, code: str, now: datetime, policy: LoginPolicy, client: str
+) -> str:
+    """Second step: a TOTP code from the current, previous or next 30 s; never one used before.
+
+    The step is claimed with a compare-and-set, so of several requests racing with one code
+    exactly one signs in.
+    """
     if not staff.enabled:
         return "disabled"
-    if is_locked(staff, now):
+    if lockout.is_locked(session, staff.id, client, now):
         return "locked"
     digits = re.sub(r"\s", "", code or "")
     if not (len(digits) == 6 and digits.isdigit()) or not staff.totp_secret:
-        record_failure(staff, now, policy)
+        lockout.record_failure(session, staff.id, client, now, policy)
         return "bad_code"
     totp = pyotp.TOTP(staff.totp_secret)
     current = int(now.timestamp()) // TOTP_STEP
     for step in (current - 1, current, current + 1):
         if hmac.compare_digest(totp.at(step * TOTP_STEP), digits):
-            if step <= (staff.totp_last_step or 0):
-                record_failure(staff, now, policy)
+            if not _claim_step(session, staff, step):
+                lockout.record_failure(session, staff.id, client, now, policy)
                 return "reused_code"
-            staff.totp_last_step = step
-            staff.failed_logins = 0
-            staff.locked_until = None
+            lockout.clear(session, staff.id, client)
             return "ok"
-    record_failure(staff, now, policy)
+    lockout.record_failure(session, staff.id, client, now, policy)
     return "bad_code"
+
+
+def _claim_step(session: Session, staff: Staff, step: int) -> bool:
+    claimed = session.execute(
+        update(Staff)
+        .where(Staff.id == staff.id, Staff.totp_last_step < step)
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(staff, ["totp_last_step"])
+    return rows_changed(claimed) == 1

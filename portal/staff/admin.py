@@ -107,7 +107,7 @@ def staff_disable(member_id: int) -> ResponseReturnValue:
 def staff_enable(member_id: int) -> ResponseReturnValue:
     member = _member(member_id)
     if ActionForm().validate():
-        accounts.enable(member)
+        accounts.enable(db.session, member)
         audit.record(
             db.session,
             "admin.staff_enabled",

@@ -10,10 +10,12 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from portal.extensions import db, login_manager
 from portal.models import Staff, utcnow
-from portal.security import accounts, audit
+from portal.security import accounts, audit, devices
+from portal.security.lockout import LoginPolicy
 from portal.staff import bp
 from portal.staff.forms import AccountForm, CodeForm, LoginForm, PasswordChangeForm
 from portal.staff.guards import current_staff, safe_next
@@ -36,9 +38,9 @@ def _load_staff(alternative_id: str) -> Staff | None:
     return staff
 
 
-def _policy() -> accounts.LoginPolicy:
+def _policy() -> LoginPolicy:
     config = current_app.config
-    return accounts.LoginPolicy(
+    return LoginPolicy(
         max_failures=config["PORTAL_LOCKOUT_FAILURES"],
         lockout=timedelta(minutes=config["PORTAL_LOCKOUT_MINUTES"]),
     )
@@ -77,7 +79,12 @@ def login() -> ResponseReturnValue:
     if not form.validate():
         return render_template("staff/login.html", form=form, error=neutral_failure()), 400
     staff, outcome = accounts.check_password_step(
-        db.session, form.email.data or "", form.password.data or "", utcnow(), _policy()
+        db.session,
+        form.email.data or "",
+        form.password.data or "",
+        utcnow(),
+        _policy(),
+        limits.login_client(),
     )
     if outcome != "ok" or staff is None:
         _failed(staff, outcome, "password")
@@ -109,7 +116,9 @@ def login_code() -> ResponseReturnValue:
     staff = db.session.get(Staff, int(pending["id"]))
     if staff is None or not form.validate():
         return render_template("staff/login_code.html", form=form, error=neutral_failure()), 400
-    outcome = accounts.check_code_step(staff, form.code.data or "", utcnow(), _policy())
+    outcome = accounts.check_code_step(
+        db.session, staff, form.code.data or "", utcnow(), _policy(), limits.login_client()
+    )
     if outcome != "ok":
         _failed(staff, outcome, "code")
         return render_template("staff/login_code.html", form=form, error=neutral_failure()), 200
@@ -123,7 +132,22 @@ def login_code() -> ResponseReturnValue:
     staff.last_login_at = utcnow()
     audit.record(db.session, "login.success", staff=staff)
     db.session.commit()
-    return redirect(target, code=303)
+    response = redirect(target, code=303)
+    _trust_this_browser(response, staff)
+    return response
+
+
+def _trust_this_browser(response: Response, staff: Staff) -> None:
+    """Remember that this browser signed in to this account (security/devices.py)."""
+    response.set_cookie(
+        devices.COOKIE,
+        devices.issue(current_app.secret_key or "", staff.id, staff.email),
+        max_age=devices.MAX_AGE_DAYS * 86400,
+        path=url_for("staff.login"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
 
 
 @bp.post("/logout")
@@ -135,7 +159,10 @@ def logout() -> ResponseReturnValue:
     logout_user()
     session.clear()
     response = redirect(url_for("staff.login"), code=303)
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    # Not "cookies": that would also forget this browser's trusted-device token, and with it
+    # the staff member's shield against an outsider using up the account's sign-in limit.
+    # The emptied session deletes its own cookie.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 

@@ -14,7 +14,7 @@ from flask import Flask, current_app, g, request, session
 from flask.wrappers import Response
 from flask_limiter import Limiter
 
-from portal.security import crypto
+from portal.security import crypto, devices
 
 
 def client_network(address: str, ipv6_prefix: int) -> str:
@@ -83,13 +83,38 @@ def _receipt_target_key() -> str:
     return "receipt:" + crypto.lookup_digest("receipt-attempt", entered)[:32]
 
 
+def _pending_staff_id() -> int | None:
+    pending = session.get("login_pending")
+    staff_id = pending.get("id") if isinstance(pending, dict) else None
+    return staff_id if isinstance(staff_id, int) else None
+
+
 def _login_account_key() -> str:
-    """The account being signed in to: the typed email, or the one waiting for its code."""
-    account = request.form.get("email", "").strip().lower()
-    if not account:
-        pending = session.get("login_pending")
-        account = f"id:{pending.get('id')}" if isinstance(pending, dict) else "none"
+    """The account being signed in to: the typed email on the password step, and on the
+    code step only the account waiting for its code (a posted email there changes nothing).
+    """
+    if request.endpoint == "staff.login_code":
+        account = f"id:{_pending_staff_id()}"
+    else:
+        account = request.form.get("email", "").strip().lower() or "none"
     return "account:" + crypto.lookup_digest("login-account", account)[:32]
+
+
+def trusted_device() -> devices.Device | None:
+    """This browser's trusted-device token, when it names the account being signed in to."""
+    device = devices.read(current_app.secret_key or "", request.cookies.get(devices.COOKIE))
+    if device is None:
+        return None
+    if request.endpoint == "staff.login_code":
+        staff_id = _pending_staff_id()
+        return device if staff_id is not None and device.is_for(staff_id=staff_id) else None
+    return device if device.is_for(email=request.form.get("email", "")) else None
+
+
+def login_client() -> str:
+    """Whose failures a sign-in attempt counts as: this trusted browser, or this network."""
+    device = trusted_device()
+    return device.client if device is not None else "net:" + client_key()
 
 
 def _is_round_trip() -> bool:
@@ -131,11 +156,15 @@ message_from_victim = limiter.limit(
 )
 
 login_per_client = limiter.limit(_setting("PORTAL_LIMIT_LOGIN"), scope="login", methods=["POST"])
+# Account-wide, across every client, so many addresses cannot grind through one password;
+# a browser that signed in to the account before is exempt, so an outsider who uses this
+# limit up cannot keep the staff member out of their own browser.
 login_per_account = limiter.limit(
     _setting("PORTAL_LIMIT_LOGIN_ACCOUNT"),
     scope="login-account",
     methods=["POST"],
     key_func=_login_account_key,
+    exempt_when=lambda: trusted_device() is not None,
 )
 
 

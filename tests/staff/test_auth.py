@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditEntry, Staff, utcnow
+from portal.models import AuditEntry, LoginThrottle, Staff, utcnow
 from portal.security import accounts
+from portal.web import limits
 from scripts.pages import ERROR_SUMMARY, HTML_LANG, csrf_token
 from tests.helpers import page_text
 from tests.staff_helpers import (
@@ -66,6 +67,32 @@ def _update(app: Flask, member: Member, **values: Any) -> None:
         db.session.commit()
 
 
+def _network_client(app: Flask, address: str = "127.0.0.1") -> str:
+    """The lockout identity of a browser with no trusted-device token, at this address."""
+    with app.test_request_context(environ_base={"REMOTE_ADDR": address}):
+        return limits.login_client()
+
+
+def _throttle(app: Flask, member: Member, address: str = "127.0.0.1") -> LoginThrottle | None:
+    with app.app_context():
+        row = db.session.get(LoginThrottle, (member.id, _network_client(app, address)))
+        if row is not None:
+            db.session.expunge(row)
+        return row
+
+
+def _lock(app: Flask, member: Member, until: datetime, address: str = "127.0.0.1") -> None:
+    """Put a lockout in place for this account from this address, as failures would."""
+    with app.app_context():
+        client = _network_client(app, address)
+        row = db.session.get(LoginThrottle, (member.id, client))
+        if row is None:
+            row = LoginThrottle(staff_id=member.id, client=client, failures=0, lockouts=1)
+            db.session.add(row)
+        row.locked_until = until
+        db.session.commit()
+
+
 def _row(app: Flask, member: Member) -> Staff:
     with app.app_context():
         staff = db.session.get(Staff, member.id)
@@ -96,7 +123,7 @@ def test_every_failure_shows_the_same_neutral_message(make_app):
     disabled = make_staff(app, "gone@example.org")
     locked = make_staff(app, "locked@example.org")
     _update(app, disabled, enabled=False)
-    _update(app, locked, locked_until=utcnow() + timedelta(minutes=10))
+    _lock(app, locked, utcnow() + timedelta(minutes=10))
     client = app.test_client()
     attempts = {
         "unknown email": _password_step(client, "nobody@example.org", member.password),
@@ -149,12 +176,12 @@ def test_lockout_after_failures_holds_even_with_the_right_password(make_app):
     client = app.test_client()
     for _ in range(3):
         assert _error(_password_step(client, member.email, "wrong wrong wrong")) == NEUTRAL
-    locked_until = _row(app, member).locked_until
+    locked_until = _throttle(app, member).locked_until
     assert locked_until is not None and locked_until > utcnow()
     refused = _password_step(client, member.email, member.password)
     assert refused.status_code == 200 and _error(refused) == NEUTRAL
     # The lock passes: the right password and a code work again.
-    _update(app, member, locked_until=utcnow() - timedelta(seconds=1))
+    _lock(app, member, utcnow() - timedelta(seconds=1))
     assert _password_step(client, member.email, member.password).status_code == 303
     assert _code_step(client, fresh_code(app, member)).status_code == 303
     assert _signed_in(client)
@@ -231,8 +258,12 @@ def test_sign_out_is_a_post_that_clears_the_site_and_ends_old_cookies(app):
     response = client.post("/staff/logout", data={"csrf_token": token_of(client)})
     assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == "/staff/login"
-    assert "cookies" in response.headers["Clear-Site-Data"]
     assert '"cache"' in response.headers["Clear-Site-Data"]
+    assert '"storage"' in response.headers["Clear-Site-Data"]
+    deleted = [h for h in response.headers.getlist("Set-Cookie") if "portal_session=" in h]
+    assert deleted and "Expires=Thu, 01 Jan 1970" in deleted[0]
+    # The trusted-device token stays (security/devices.py), and grants nothing by itself.
+    assert client.get_cookie("portal_staff_device", path="/staff/login") is not None
     assert not _signed_in(client)
     assert _row(app, member).session_token != token_before
     thief = app.test_client()
