@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from portal.cases import counters, retention, seed
-from portal.evidence import files
+from portal.evidence import storage
 from portal.extensions import db
 from portal.models import Staff, utcnow
 from portal.security import accounts, audit, crypto, keyrotation, lockout
@@ -159,8 +159,8 @@ def purge_command(dry_run: bool) -> None:
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every value and file under the first key of PORTAL_DATA_KEYS."""
-    report = keyrotation.rotate(db.session)
-    report.files = files.reseal_all(db.session, current_app.config["PORTAL_UPLOAD_DIR"])
+    report = keyrotation.rotate_values(db.session)
+    report.files = storage.reseal_all(db.session, current_app.config["PORTAL_UPLOAD_DIR"])
     for column, count in sorted(report.values.items()):
         click.echo(f"{column}: {count} re-encrypted")
     click.echo(f"files: {report.files} re-encrypted")

@@ -14,7 +14,8 @@ from portal.cases import counters
 from portal.cases.receipts import end_status_sessions, new_receipt, receipt_hash
 from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
-from portal.evidence.files import CleanFile, store
+from portal.evidence.files import CleanFile
+from portal.evidence.storage import store
 from portal.extensions import Session
 from portal.links.parse import ParsedLink
 from portal.links.platforms import PLATFORMS

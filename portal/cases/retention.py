@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
 from portal.cases import counters
-from portal.evidence import files
+from portal.evidence import storage
 from portal.extensions import Session, rows_changed
 from portal.models import Case, EvidenceFile, Link, Message, Note, utcnow
 from portal.security import audit
@@ -28,7 +28,7 @@ def erase_content(session: Session, case: Case, upload_dir: str | None = None) -
     if names:
         if upload_dir is None:
             raise ValueError("erasing files needs the upload directory")
-        files.remove_after_commit(session, upload_dir, list(names))
+        storage.remove_after_commit(session, upload_dir, list(names))
     session.execute(delete(EvidenceFile).where(EvidenceFile.case_id == case.id))
     session.execute(delete(Link).where(Link.case_id == case.id))
     session.execute(delete(Message).where(Message.case_id == case.id))

@@ -3,8 +3,6 @@ report_form.py)."""
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,9 +14,6 @@ from wtforms import (
 
 from portal.public.messages import refusal_message
 from portal.security.sanitize import TextRefused, clean_field
-
-DEFAULT_LINK_ROWS = 3
-PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-()]{6,24}$")
 
 
 def csrf_failed(form: FlaskForm) -> bool:

@@ -103,6 +103,8 @@ def render_report_over_limit() -> ResponseReturnValue:
 @bp.errorhandler(TooManyRequests)
 def _over_limit(error: TooManyRequests) -> ResponseReturnValue:
     """Over the filing limit: give the form back filled, never a page that loses it."""
+    if error.response is not None:
+        return error.response
     scope = getattr(getattr(error, "limit", None), "scope", None)
     if request.endpoint == "public.report" and scope in limits.FORM_KEEPING_SCOPES:
         return render_report_over_limit()

@@ -1,7 +1,7 @@
-"""Re-encrypting every stored secret under the primary key, in batches, without downtime.
+"""Re-encrypting every sealed database value under the primary key, in batches, online.
 
 New writes already use the first key of PORTAL_DATA_KEYS; this moves old rows over so the
-old key can be removed afterwards (evidence files: portal.evidence.files.reseal_all).
+old key can be removed afterwards (evidence files: portal.evidence.storage.reseal_all).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _purpose(model: type[Model], column: str) -> str:
     return column_type.purpose
 
 
-def rotate(session: Session, batch: int = 500) -> RotationReport:
+def rotate_values(session: Session, batch: int = 500) -> RotationReport:
     """Re-seal values that are not under the primary key; commits per batch."""
     ring = crypto.ring()
     report = RotationReport()

@@ -21,7 +21,7 @@ from portal.staff.forms import AccountForm, CodeForm, LoginForm, PasswordChangeF
 from portal.staff.guards import current_staff, safe_next
 from portal.web import limits
 
-PENDING = "login_pending"
+PENDING = limits.LOGIN_PENDING
 PENDING_SECONDS = 300
 
 

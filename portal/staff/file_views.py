@@ -6,7 +6,7 @@ from flask import abort, current_app, make_response, redirect, session, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from portal.evidence import files
+from portal.evidence import files, storage
 from portal.extensions import db
 from portal.models import Case, EvidenceFile
 from portal.security import audit
@@ -27,7 +27,7 @@ def _file(case_ref: str, file_id: int) -> tuple[Case, EvidenceFile]:
 
 def _load(evidence: EvidenceFile) -> bytes:
     try:
-        return files.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
+        return storage.load(current_app.config["PORTAL_UPLOAD_DIR"], evidence.stored_name)
     except FileNotFoundError:
         abort(404)
 

@@ -1,1 +1,2 @@
-"""Request plumbing: bodies, headers, errors, languages, logs, templates, health, limits."""
+"""Request plumbing: bodies, headers, errors, languages, logs, templates, health, limits,
+and the hotlines every page shows."""

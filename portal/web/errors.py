@@ -66,7 +66,7 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
     if error.response is not None:
-        return error.response  # a page made for this case (the report form over its limit)
+        return error.response  # a page made for this very error
     code = error.code or 500
     if code not in PAGES:
         code = 400 if 400 <= code < 500 else 500

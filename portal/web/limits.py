@@ -83,8 +83,12 @@ def _receipt_target_key() -> str:
     return "receipt:" + crypto.lookup_digest("receipt-attempt", entered)[:32]
 
 
+# Where the staff sign-in keeps the account waiting for its code (staff/auth_views.py).
+LOGIN_PENDING = "login_pending"
+
+
 def _pending_staff_id() -> int | None:
-    pending = session.get("login_pending")
+    pending = session.get(LOGIN_PENDING)
     staff_id = pending.get("id") if isinstance(pending, dict) else None
     return staff_id if isinstance(staff_id, int) else None
 

@@ -1,4 +1,4 @@
-"""Routing table: each new case gets a team and a priority by plain rules."""
+"""Triage at intake: each new case gets a team and a priority by plain rules."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from portal.cases import intake
-from portal.evidence.files import clean_upload, load, remove_after_commit, store
+from portal.evidence.files import clean_upload
+from portal.evidence.storage import load, remove_after_commit, store
 from portal.extensions import db
 from portal.models import Case
 from tests import files
@@ -57,6 +58,44 @@ def test_a_released_savepoint_does_not_save_the_file_from_an_outer_rollback(app:
             db.session.execute(select(func.count()).select_from(Case))
         assert len(_on_disk(app)) == 1
         db.session.rollback()
+        assert _on_disk(app) == []
+
+
+def test_a_file_written_in_a_rolled_back_savepoint_goes_though_the_outer_commits(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        db.session.execute(select(func.count()).select_from(Case))
+        savepoint = db.session.begin_nested()
+        store(db.session, app.config["PORTAL_UPLOAD_DIR"], clean_upload(files.png(), TEN_MB))
+        savepoint.rollback()
+        db.session.commit()
+        assert _on_disk(app) == []
+
+
+def test_a_removal_queued_in_a_rolled_back_savepoint_never_happens(app: Flask) -> None:
+    upload_dir = app.config["PORTAL_UPLOAD_DIR"]
+    with app.app_context():
+        name = store(db.session, upload_dir, clean_upload(files.png(), TEN_MB))
+        db.session.commit()
+        savepoint = db.session.begin_nested()
+        remove_after_commit(db.session, upload_dir, [name])
+        savepoint.rollback()
+        db.session.commit()
+        assert _on_disk(app) == [name]
+
+
+def test_a_removal_queued_in_a_released_savepoint_waits_for_the_outer_commit(
+    app: Flask,
+) -> None:
+    upload_dir = app.config["PORTAL_UPLOAD_DIR"]
+    with app.app_context():
+        name = store(db.session, upload_dir, clean_upload(files.png(), TEN_MB))
+        db.session.commit()
+        with db.session.begin_nested():
+            remove_after_commit(db.session, upload_dir, [name])
+        assert _on_disk(app) == [name]
+        db.session.commit()
         assert _on_disk(app) == []
 
 

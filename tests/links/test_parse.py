@@ -1,4 +1,4 @@
-"""Tests for portal.evidence: normalising and classifying the links victims report."""
+"""portal.links.parse: normalising and classifying the links victims report."""
 
 from __future__ import annotations
 

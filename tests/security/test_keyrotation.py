@@ -6,7 +6,7 @@ import io
 
 from sqlalchemy import select, text
 
-from portal.evidence.files import load
+from portal.evidence.storage import load
 from portal.extensions import db
 from portal.models import Case, EvidenceFile, Staff
 from portal.security.crypto import generate_data_key

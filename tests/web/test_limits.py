@@ -162,3 +162,15 @@ def test_the_ipv6_prefix_is_a_setting(make_app):
 def test_an_impossible_ipv6_prefix_is_a_clear_start_up_error(value):
     with pytest.raises(ConfigError, match="PORTAL_IPV6_PREFIX"):
         load_config({"PORTAL_ENV": "development", "PORTAL_IPV6_PREFIX": value})
+
+
+def test_over_the_form_post_limit_the_form_comes_back_filled(make_app):
+    app = make_app(PORTAL_LIMIT_FORM_POSTS="2 per minute")
+    client = app.test_client()
+    statuses = [post_report(client, "en", filer=None).status_code for _ in range(2)]
+    assert statuses == [400, 400]
+    refused = post_report(client, "en", filer=None)
+    assert refused.status_code == 429
+    html = page_text(refused)
+    assert "A bot made fake images from my profile photo." in html
+    assert "Everything you typed is still here" in html
