@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from portal.cases import counters, retention, seed
+from portal.cases import counters, drafts, retention, seed
 from portal.evidence import storage
 from portal.extensions import db
 from portal.models import Staff, utcnow
@@ -152,8 +152,10 @@ def purge_command(dry_run: bool) -> None:
     if not dry_run:
         click.echo(f"removed {report.orphan_files} orphaned file(s)")
         forgotten = lockout.forget_old(db.session, utcnow())
+        expired = drafts.purge_expired(db.session, utcnow())
         db.session.commit()
         click.echo(f"forgot {forgotten} old sign-in failure count(s)")
+        click.echo(f"removed {expired} expired form draft(s)")
 
 
 @keys_cli.command("rotate")

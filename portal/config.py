@@ -107,6 +107,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PORTAL_EXIT_URL": env.get("PORTAL_EXIT_URL") or "https://www.naver.com/",
         "PORTAL_HOTLINES_FILE": env.get("PORTAL_HOTLINES_FILE") or None,
         "PORTAL_STATUS_IDLE_MINUTES": _int(env, "PORTAL_STATUS_IDLE_MINUTES", 15, minimum=1),
+        "PORTAL_DRAFT_MINUTES": _int(env, "PORTAL_DRAFT_MINUTES", 120, minimum=5),
+        "PORTAL_REISSUE_MINUTES": _int(env, "PORTAL_REISSUE_MINUTES", 10, minimum=1),
         "PORTAL_STATUS_SESSION_MINUTES": _int(env, "PORTAL_STATUS_SESSION_MINUTES", 60, minimum=1),
         "PORTAL_STAFF_IDLE_MINUTES": _int(env, "PORTAL_STAFF_IDLE_MINUTES", 15, minimum=1),
         "PORTAL_STAFF_SESSION_HOURS": _int(env, "PORTAL_STAFF_SESSION_HOURS", 12, minimum=1),

@@ -64,7 +64,7 @@ class Flooder:
                 ("/status", [("receipt", wrong), ("csrf_token", token)]),
             ):
                 try:
-                    status = browser.post(path, fields).status
+                    status = servers.shown_after(browser, browser.post(path, fields)).status
                 except servers.DROPPED:
                     status = 0
                 with self.lock:

@@ -115,12 +115,14 @@ class Victim:
 
     def _submit(self, fields: list[tuple[str, str]]) -> str | None:
         answer = self._send("POST", "/report", fields)
-        if answer.status == 303:
+        location = answer.headers.get("location", "")
+        if answer.status == 303 and location.endswith("/report/receipt"):
             return "filed"
-        if answer.status == 429:
-            return "limited"
-        if answer.status == 200 and pages.ALREADY_FILED.search(answer.body):
+        if answer.status == 303 and location.endswith("/report/sent"):
             return "already"  # the first send went through but its answer was lost
+        if answer.status == 303 and location.endswith("/report"):
+            shown = self._send("GET", "/report", None)
+            return "limited" if shown.status == 429 else None
         return None
 
     def _receipt(self) -> tuple[str, str] | str | None:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from pages import csrf_token, submission_key
 
@@ -334,6 +334,18 @@ class Browser:
                 self.cookies.pop(name, None)
             else:
                 self.cookies[name] = value
+
+
+# Pages a POST redirects to that show a kept form or an outcome (no secret in the POST's answer).
+SHOWN_AFTER = ("/report", "/report/sent", "/status")
+
+
+def shown_after(browser: Browser, answer: Response) -> Response:
+    """The page a POST leads to when it is a kept form or an outcome, else the answer itself."""
+    target = urlsplit(answer.headers.get("location", ""))
+    if answer.status == 303 and target.path.endswith(SHOWN_AFTER):
+        return browser.get(target.path + (f"?{target.query}" if target.query else ""))
+    return answer
 
 
 def report_fields(csrf: str, key: str, number: int = 0) -> list[tuple[str, str]]:

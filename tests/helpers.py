@@ -46,12 +46,22 @@ def open_form(client: FlaskClient, lang: str | None = None) -> tuple[str, str]:
     return csrf_token(html), submission_key(html)
 
 
+def shown_after(client: FlaskClient, response: Any) -> Any:
+    """The page a POST leads to: the form is shown again by a GET after every round trip."""
+    if response.status_code == 303 and response.headers["Location"].endswith(
+        ("/report", "/report/sent", "/status")
+    ):
+        return client.get(response.headers["Location"])
+    return response
+
+
 def post_report(client: FlaskClient, lang: str | None = None, **changes: Any) -> Any:
+    """Send the report form; a refused or round-tripped form returns the page shown next."""
     token, key = open_form(client, lang)
     data = report_data(**changes)
     data.setdefault("csrf_token", token)
     data.setdefault("submission_key", key)
-    return client.post("/report", data=data)
+    return shown_after(client, client.post("/report", data=data))
 
 
 def file_report(client: FlaskClient, lang: str | None = None, **changes: Any) -> tuple[str, str]:
@@ -65,8 +75,11 @@ def file_report(client: FlaskClient, lang: str | None = None, **changes: Any) ->
 
 
 def open_status(client: FlaskClient, receipt: str) -> Any:
+    """Enter a receipt: a 303 to the case, or the entry page shown again (wrong, withdrawn)."""
     token = csrf_token(page_text(client.get("/status")))
-    return client.post("/status", data={"receipt": receipt, "csrf_token": token})
+    return shown_after(
+        client, client.post("/status", data={"receipt": receipt, "csrf_token": token})
+    )
 
 
 def h1(response: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -250,18 +250,32 @@ def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -
     raise RuntimeError("could not allocate a unique case number")
 
 
-def reissue_receipt(session: Session, submission_key: str) -> Filed | None:
-    """A new receipt for the case filed from this form, whose first receipt page never
-    arrived. Only the browser holding the form's secret key can ask; the old receipt stops
-    working, since nobody may have seen it. None when no open case matches."""
-    if not submission_key:
+def reissue_receipt(
+    session: Session, submission_keys: list[str], now: datetime, window_minutes: int
+) -> Filed | None:
+    """A new receipt for a report whose receipt page never reached the browser that filed it.
+
+    ``submission_keys`` are the form keys the server gave that browser's session (never a key
+    a client sends). Only once, only within ``window_minutes`` of filing, and only while the
+    first receipt page was never shown; the old receipt stops working. None otherwise.
+    """
+    hashes = [crypto.lookup_digest("submission", key) for key in submission_keys if key]
+    if not hashes:
         return None
-    submission_hash = crypto.lookup_digest("submission", submission_key)
-    case = session.scalar(select(Case).where(Case.submission_hash == submission_hash))
-    if case is None or case.status == "withdrawn":
+    case = session.scalar(
+        select(Case).where(
+            Case.submission_hash.in_(hashes),
+            Case.created_at >= now - timedelta(minutes=window_minutes),
+            Case.receipt_shown_at.is_(None),
+            Case.receipt_reissued.is_(False),
+            Case.status != "withdrawn",
+        )
+    )
+    if case is None:
         return None
     receipt = new_receipt()
     case.receipt_hash = receipt_hash(receipt)
+    case.receipt_reissued = True
     end_status_sessions(session, case)
     audit.record(session, "case.receipt_reissued", actor="victim", case_ref=case.case_ref)
     return Filed(case=case, receipt=receipt)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from datetime import datetime
 
 from sqlalchemy import select, update
 
@@ -82,3 +83,13 @@ def end_status_sessions(session: Session, case: Case) -> None:
         .execution_options(synchronize_session=False)
     )
     session.expire(case, ["status_generation"])
+
+
+def mark_shown(session: Session, case_ref: str, now: datetime) -> None:
+    """The receipt page reached the victim: from now on no new receipt can be asked for."""
+    session.execute(
+        update(Case)
+        .where(Case.case_ref == case_ref, Case.receipt_shown_at.is_(None))
+        .values(receipt_shown_at=now)
+        .execution_options(synchronize_session=False)
+    )

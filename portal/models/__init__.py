@@ -2,6 +2,7 @@
 
 from portal.models.audit import AuditEntry, AuditHead
 from portal.models.case import Case, Link, Message, Note, StatusCount
+from portal.models.drafts import Draft
 from portal.models.files import EvidenceFile
 from portal.models.staff import LoginThrottle, Staff
 from portal.models.types import utcnow
@@ -10,6 +11,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Case",
+    "Draft",
     "EvidenceFile",
     "Link",
     "LoginThrottle",

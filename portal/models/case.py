@@ -66,6 +66,11 @@ class Case(Model):
     voicemail_ok: Mapped[bool] = mapped_column(Boolean, default=False)
 
     victim_unread: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The receipt page was shown (then no new receipt can be asked for), or a new one was.
+    receipt_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    receipt_reissued: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     # Carried in the victim's status cookie; raising it ends every copy of that cookie.
     status_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from portal.public import report_views, status_views, views  # noqa: E402,F401
+from portal.public import receipt_views, report_views, status_views, views  # noqa: E402,F401

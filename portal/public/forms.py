@@ -55,8 +55,10 @@ class ConfirmForm(FlaskForm):
 
 
 class SavedForm(FlaskForm):
-    """The receipt page's form: confirm it was saved, or download it as a text file."""
+    """The receipt page's form: confirm it was saved, or download it as a text file.
 
-    receipt = HiddenField()
-    case_ref = HiddenField()
+    It names the receipt page by a one-use nonce, never by the receipt or the case number.
+    """
+
+    nonce = HiddenField()
     saved = BooleanField()

@@ -178,6 +178,10 @@ class ReportForm(FlaskForm):
             self._fail("evidence", self.file_errors, message)
         return not errors
 
+    def add_file_error(self, message: str) -> None:
+        """A file refused when the form was sent, shown again with the kept answers."""
+        self._fail("evidence", self.file_errors, message)
+
     def summary_has(self, *prefixes: str) -> bool:
         return any(field_id.startswith(prefixes) for field_id, _msg in self.summary)
 

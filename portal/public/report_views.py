@@ -1,41 +1,39 @@
-"""The report form, the one-time receipt, and the page a victim over the limit gets."""
+"""The report form: every POST ends in a redirect, and what was typed waits in a draft.
+
+A language switch, "add another link", a refused form and a form over its limit are each
+kept on the server (cases/drafts.py) and shown again by a GET, so no page in the browser's
+history holds a form that pressing Back could send again.
+"""
 
 from __future__ import annotations
 
 import logging
-import secrets
 
-from flask import (
-    abort,
-    current_app,
-    g,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import TooManyRequests
 
-from portal.cases import intake, receipts
+from portal.cases import drafts
 from portal.cases.intake import DuplicateSubmission, IntakeRefused, file_case
 from portal.extensions import csrf, db
-from portal.public import bp
-from portal.public.forms import ConfirmForm, SavedForm
+from portal.models import utcnow
+from portal.public import bp, report_session
+from portal.public.forms import csrf_failed
 from portal.public.report_form import ReportForm
-from portal.security import crypto
 from portal.web import limits
 from portal.web.errors import render_error
 from portal.web.i18n import LANGUAGES, current_language, switch_language
 
 log = logging.getLogger(__name__)
 
-RECEIPT_ONCE = "receipt_once"
+CSRF_SLOT = "__PORTAL_CSRF_SLOT__"
+KEY_SLOT = "__PORTAL_SUBMISSION_KEY_SLOT__"
+# Fields of a POST that are actions, not answers: never kept in a draft.
+_ACTIONS = frozenset({"csrf_token", "switch_lang", "add_link", "send"})
 
 
 def _report_context(form: ReportForm, csrf_value: str) -> dict:
@@ -48,13 +46,9 @@ def _report_context(form: ReportForm, csrf_value: str) -> dict:
     }
 
 
-CSRF_SLOT = "__PORTAL_CSRF_SLOT__"
-KEY_SLOT = "__PORTAL_SUBMISSION_KEY_SLOT__"
-
-
 def _blank_report_page() -> str:
     """The empty form, rendered once per language and process; only the two per-visitor
-    values (CSRF token and submission key) are filled in per request.
+    values (CSRF token and form key) are filled in per request.
 
     A wave of victims opening the form then costs a string replace, not a template render.
     """
@@ -71,15 +65,12 @@ def _blank_report_page() -> str:
             **_report_context(form, CSRF_SLOT),
         )
         cache[language] = page
-    return page.replace(CSRF_SLOT, generate_csrf()).replace(KEY_SLOT, secrets.token_urlsafe(24))
+    return page.replace(CSRF_SLOT, generate_csrf()).replace(KEY_SLOT, report_session.issue_key())
 
 
-def _render_report(
-    form: ReportForm, status: int = 200, notice: str | None = None
+def _render(
+    form: ReportForm, status: int, notice: str | None = None, files_dropped: bool = False
 ) -> tuple[str, int]:
-    files_dropped = request.method == "POST" and any(
-        (upload.filename or "").strip() for upload in request.files.getlist("evidence")
-    )
     return render_template(
         "public/report.html",
         notice=notice,
@@ -88,26 +79,98 @@ def _render_report(
     ), status
 
 
-def render_report_over_limit() -> ResponseReturnValue:
-    """The filled form with a 429, for a client over the filing limit."""
-    form = ReportForm(max_links=current_app.config["PORTAL_MAX_LINKS"])
-    notice = _(
+def _over_limit_notice() -> str:
+    return _(
         "Several reports were sent from this connection in a short time, so we cannot take "
         "another one right now. Everything you typed is still here: please try again in "
         "an hour, or call 02-735-8994 (weekdays) or 112 if you are in danger."
     )
-    page, _status = _render_report(form, status=429, notice=notice)
-    return make_response(page, 429)
+
+
+def _files_chosen() -> bool:
+    return any((upload.filename or "").strip() for upload in request.files.getlist("evidence"))
+
+
+def _keep_and_show(form: ReportForm, view: dict, fallback_status: int) -> ResponseReturnValue:
+    """Keep what was typed as a draft and send the browser to GET /report to see it."""
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in _ACTIONS]
+    fields = [(k, v) for k, v in fields if k != "submission_key"]
+    fields.append(("submission_key", form.submission_key.data or ""))
+    view = {**view, "files_dropped": _files_chosen()}
+    config = current_app.config
+    try:
+        token = drafts.save(
+            db.session,
+            fields,
+            utcnow(),
+            config["PORTAL_DRAFT_MINUTES"],
+            token=report_session.draft_token(),
+        )
+        db.session.commit()
+    except (SQLAlchemyError, ValueError) as error:
+        # The database is out of reach: show the form from this POST rather than lose it.
+        db.session.rollback()
+        log.error("draft not kept: %s", type(error).__name__)
+        again = ReportForm(max_links=form.max_links, meta={"csrf": False})
+        again.submission_key.data = form.submission_key.data
+        return _render_draft(again, view, fallback_status)
+    report_session.keep_draft(token)
+    report_session.show_next(view)
+    return redirect(url_for("public.report"), code=303)
+
+
+def _render_draft(form: ReportForm, view: dict, status: int = 200) -> tuple[str, int]:
+    for _row in range(int(view.get("extra_rows", 0))):
+        form.add_link_row()
+    notice = None
+    if view.get("max_links_reached"):
+        notice = _("You can add up to %(max)d links.", max=form.max_links)
+    if view.get("errors"):
+        form.validate()
+        if view.get("csrf_expired"):
+            form.summary.insert(
+                0,
+                (
+                    "report-form",
+                    _(
+                        "For your safety the form expired. "
+                        "Please check your answers and send again."
+                    ),
+                ),
+            )
+        for message in view.get("file_errors", []):
+            form.add_file_error(str(message))
+        status = max(status, 400)
+    if view.get("over_limit"):
+        notice, status = _over_limit_notice(), 429
+    return _render(form, status, notice, bool(view.get("files_dropped")))
+
+
+def _report_page() -> ResponseReturnValue:
+    """GET /report: the form in progress if this browser has one, else a blank form."""
+    view = report_session.take_view()
+    fields = drafts.load(db.session, report_session.draft_token(), utcnow())
+    if fields is None:
+        return _blank_report_page(), 200
+    form = ReportForm(
+        formdata=MultiDict(fields),
+        max_links=current_app.config["PORTAL_MAX_LINKS"],
+        meta={"csrf": False},
+    )
+    form.submission_key.data = report_session.accepted_key(form.submission_key.data)
+    return _render_draft(form, view)
 
 
 @bp.errorhandler(TooManyRequests)
 def _over_limit(error: TooManyRequests) -> ResponseReturnValue:
-    """Over the filing limit: give the form back filled, never a page that loses it."""
+    """Over the filing limit: keep the form and show it again, never a page that loses it."""
     if error.response is not None:
         return error.response
     scope = getattr(getattr(error, "limit", None), "scope", None)
     if request.endpoint == "public.report" and scope in limits.FORM_KEEPING_SCOPES:
-        return render_report_over_limit()
+        form = ReportForm(max_links=current_app.config["PORTAL_MAX_LINKS"])
+        form.submission_key.data = report_session.accepted_key(form.submission_key.data)
+        return _keep_and_show(form, {"over_limit": True}, 429)
     return render_error(429)
 
 
@@ -117,44 +180,47 @@ def _over_limit(error: TooManyRequests) -> ResponseReturnValue:
 @csrf.exempt  # the form checks its own token, so an expired one gives the form back filled
 def report() -> ResponseReturnValue:
     if request.method == "GET":
-        return _blank_report_page(), 200
-    max_links = current_app.config["PORTAL_MAX_LINKS"]
-    form = ReportForm(max_links=max_links)
+        return _report_page()
+    config = current_app.config
+    form = ReportForm(max_links=config["PORTAL_MAX_LINKS"])
+    form.submission_key.data = report_session.accepted_key(form.submission_key.data)
 
-    if not form.submission_key.data:
-        form.submission_key.data = secrets.token_urlsafe(24)
     language_switch = request.form.get("switch_lang")
     if language_switch in LANGUAGES:
         switch_language(language_switch)
-        return _render_report(form)
+        return _keep_and_show(form, {}, 200)
     if "add_link" in request.form:
-        added = form.add_link_row()
-        notice = None if added else _("You can add up to %(max)d links.", max=max_links)
-        return _render_report(form, notice=notice)
+        room = len(form.links.entries) < form.max_links
+        return _keep_and_show(form, {"extra_rows": int(room), "max_links_reached": not room}, 200)
 
     # Files are decoded only for an otherwise valid form: a refused form drops them anyway.
     if not form.validate() or not form.validate_files(
         request.files.getlist("evidence"),
-        current_app.config["PORTAL_MAX_FILES"],
-        current_app.config["PORTAL_MAX_FILE_BYTES"],
+        config["PORTAL_MAX_FILES"],
+        config["PORTAL_MAX_FILE_BYTES"],
     ):
-        return _render_report(form, status=400)
+        view = {
+            "errors": True,
+            "csrf_expired": csrf_failed(form),
+            "file_errors": list(form.file_errors),
+        }
+        return _keep_and_show(form, view, 400)
     if form.is_bot:
         # Looks like success to the bot; nothing is stored.
         return redirect(url_for("public.filed_receipt"), code=303)
 
     try:
         filed = file_case(
-            db.session, form.to_filing(current_language()), current_app.config["PORTAL_UPLOAD_DIR"]
+            db.session, form.to_filing(current_language()), config["PORTAL_UPLOAD_DIR"]
         )
+        drafts.discard(db.session, report_session.forget_draft())
         db.session.commit()
     except DuplicateSubmission as duplicate:
         db.session.rollback()
-        return render_template(
-            "public/already_filed.html",
-            case_ref=duplicate.case_ref,
-            submission_key=form.submission_key.data,
-        ), 200
+        drafts.discard(db.session, report_session.forget_draft())
+        db.session.commit()
+        report_session.note_already_filed(duplicate.case_ref)
+        return redirect(url_for("public.already_filed"), code=303)
     except IntakeRefused:
         db.session.rollback()
         abort(400)
@@ -165,62 +231,8 @@ def report() -> ResponseReturnValue:
             "We could not save your report just now. Nothing you typed is lost: "
             "please wait a minute and press Send again."
         )
-        return _render_report(form, status=503, notice=notice)
+        return _render(form, 503, notice, _files_chosen())
 
     g.case_filed = True
-    sealed = crypto.ring().encrypt_text(f"{filed.receipt}|{filed.case.case_ref}", "session.receipt")
-    session[RECEIPT_ONCE] = sealed
+    report_session.hold_receipt(filed.receipt, filed.case.case_ref)
     return redirect(url_for("public.filed_receipt"), code=303)
-
-
-def _show_receipt_once(receipt: str, case_ref: str) -> ResponseReturnValue:
-    session[RECEIPT_ONCE] = crypto.ring().encrypt_text(f"{receipt}|{case_ref}", "session.receipt")
-    return redirect(url_for("public.filed_receipt"), code=303)
-
-
-@bp.post("/report/reissue")
-@limits.receipt_per_client
-def reissue_receipt() -> ResponseReturnValue:
-    """A new receipt for a report whose first receipt page never arrived."""
-    if not ConfirmForm().validate():
-        abort(400)
-    filed = intake.reissue_receipt(db.session, (request.form.get("submission_key") or "")[:64])
-    if filed is None:
-        abort(404)
-    db.session.commit()
-    return _show_receipt_once(filed.receipt, filed.case.case_ref)
-
-
-@bp.get("/report/receipt")
-def filed_receipt() -> tuple[str, int] | str:
-    sealed = session.pop(RECEIPT_ONCE, None)
-    if not sealed:
-        return render_template("public/receipt_gone.html")
-    receipt, case_ref = crypto.ring().decrypt_text(sealed, "session.receipt").split("|", 1)
-    form = SavedForm(receipt=receipt, case_ref=case_ref)
-    return render_template("public/receipt.html", form=form, receipt=receipt, case_ref=case_ref)
-
-
-@bp.post("/report/saved")
-def receipt_saved() -> ResponseReturnValue:
-    form = SavedForm()
-    receipt, case_ref = form.receipt.data or "", form.case_ref.data or ""
-    if not form.validate() or not receipts.belongs_to(db.session, receipt, case_ref):
-        abort(400)
-    if "download" in request.form:
-        body = _("Case number: %(ref)s\nReceipt code: %(receipt)s\n", ref=case_ref, receipt=receipt)
-        response = make_response(body)
-        response.mimetype = "text/plain"
-        response.headers["Content-Disposition"] = 'attachment; filename="receipt.txt"'
-        return response
-    if not form.saved.data:
-        error = _("Please save your receipt code, then tick the box to confirm.")
-        return render_template(
-            "public/receipt.html", form=form, receipt=receipt, case_ref=case_ref, error=error
-        ), 400
-    return redirect(url_for("public.report_done"), code=303)
-
-
-@bp.get("/report/done")
-def report_done() -> str:
-    return render_template("public/done.html")

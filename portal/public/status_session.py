@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import current_app, session
 
 KEY = "status"
+REPLY_DRAFT = "reply_draft"
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,13 @@ class Opened:
     generation: int
 
 
-def start(case_id: int, generation: int) -> None:
+def start(case_id: int, generation: int, reply_draft: str | None = None) -> None:
+    """A fresh session for this case; nothing from before survives but an unsent reply."""
     session.clear()
     now = int(time.time())
     session[KEY] = {"case": case_id, "gen": generation, "seen": now, "started": now}
+    if reply_draft:
+        session[REPLY_DRAFT] = reply_draft
 
 
 def _state() -> dict[str, int] | None:

@@ -7,15 +7,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.cases import casework, receipts, retention
+from portal.cases import casework, drafts, receipts, retention
 from portal.cases.workflow import WorkflowError
 from portal.extensions import csrf, db
-from portal.models import Case, Message
+from portal.models import Case, Message, utcnow
 from portal.public import bp, status_session
 from portal.public.forms import ConfirmForm, ReceiptForm, ReplyForm
 from portal.web import limits
 
 REPLY_DRAFT_CHARS = 6000
+REPLY_DRAFT = status_session.REPLY_DRAFT
+ENTRY_OUTCOME = "status_entry_outcome"
 
 
 @bp.route("/status", methods=["GET", "POST"])
@@ -29,27 +31,54 @@ def status() -> ResponseReturnValue:
         else None
     )
     if request.method == "GET":
-        return render_template("public/status_entry.html", form=form, notice=notice), 200
+        outcome = session.pop(ENTRY_OUTCOME, None)
+        error = None
+        if outcome == "wrong":
+            error = _(
+                "We could not open a report with this code. "
+                "Please check the 20 digits and try again."
+            )
+        return render_template(
+            "public/status_entry.html",
+            form=ReceiptForm(formdata=None),
+            notice=notice,
+            error=error,
+            withdrawn=outcome == "withdrawn",
+            pending_message=_reply_draft(),
+        ), 200
     if not form.validate():
         abort(400)
     case = receipts.find_case(db.session, form.receipt.data)
-    draft = (request.form.get("pending_message") or "")[:REPLY_DRAFT_CHARS]
-    if case is None:
-        error = _(
-            "We could not open a report with this code. Please check the 20 digits and try again."
-        )
-        return render_template(
-            "public/status_entry.html", form=form, error=error, pending_message=draft
-        ), 200
-    if case.status == "withdrawn":
-        return render_template(
-            "public/status_entry.html", form=ReceiptForm(formdata=None), withdrawn=True
-        ), 200
-    status_session.start(case.id, case.status_generation)
-    if draft:
-        # Straight to the case page with the unsent message in the reply box.
-        return _render_case(case, reply=ReplyForm(formdata=None, body=draft))
+    if case is None or case.status == "withdrawn":
+        # Shown by a GET: no page in the history holds the code that was typed.
+        session[ENTRY_OUTCOME] = "wrong" if case is None else "withdrawn"
+        return redirect(url_for("public.status"), code=303)
+    status_session.start(case.id, case.status_generation, reply_draft=session.get(REPLY_DRAFT))
     return redirect(url_for("public.status_case"), code=303)
+
+
+def _reply_draft() -> str | None:
+    """A reply that was being written when the status session ended, kept as a draft."""
+    fields = drafts.load(db.session, session.get(REPLY_DRAFT), utcnow())
+    return dict(fields).get("body") if fields else None
+
+
+def _keep_reply(body: str) -> None:
+    token = drafts.save(
+        db.session,
+        [("body", body[:REPLY_DRAFT_CHARS])],
+        utcnow(),
+        current_app.config["PORTAL_DRAFT_MINUTES"],
+        token=session.get(REPLY_DRAFT),
+    )
+    db.session.commit()
+    session[REPLY_DRAFT] = token
+
+
+def _forget_reply() -> None:
+    token = session.pop(REPLY_DRAFT, None)
+    if token:
+        drafts.discard(db.session, token)
 
 
 def _open_case() -> Case | None:
@@ -84,7 +113,9 @@ def status_case() -> ResponseReturnValue:
     case = _open_case()
     if case is None:
         return redirect(url_for("public.status"), code=303)
-    return _render_case(case, sent=bool(session.pop("reply_sent", False)))
+    waiting = _reply_draft()
+    reply = ReplyForm(formdata=None, body=waiting) if waiting else None
+    return _render_case(case, reply=reply, sent=bool(session.pop("reply_sent", False)))
 
 
 @bp.post("/status/case/reply")
@@ -96,12 +127,9 @@ def status_reply() -> ResponseReturnValue:
         draft = (request.form.get("body") or "").strip()
         if not draft:
             return redirect(url_for("public.status"), code=303)
-        # Signed out while writing: keep the message and send it after the receipt.
-        return render_template(
-            "public/status_entry.html",
-            form=ReceiptForm(formdata=None),
-            pending_message=draft[:REPLY_DRAFT_CHARS],
-        ), 200
+        # Signed out while writing: keep the message for after the receipt is entered again.
+        _keep_reply(draft)
+        return redirect(url_for("public.status"), code=303)
     form = ReplyForm()
     if not form.validate():
         return _render_case(case, reply=form, status=400)
@@ -116,6 +144,7 @@ def status_reply() -> ResponseReturnValue:
             )
         ]
         return _render_case(case, reply=form, status=400)
+    _forget_reply()
     db.session.commit()
     session["reply_sent"] = True
     return redirect(url_for("public.status_case"), code=303)

@@ -182,3 +182,20 @@ def test_queue_lists_the_cases_due_within_a_week(app, client):
     html = staff.get("/staff/?status=closed&purge=soon").get_data(as_text=True)
     assert due_ref in html and later_ref not in html
     assert later_ref in staff.get("/staff/?status=closed").get_data(as_text=True)
+
+
+def test_purge_removes_expired_drafts_and_keeps_fresh_ones(app):
+    from portal.cases import drafts
+    from portal.models import Draft
+
+    now = utcnow()
+    with app.app_context():
+        drafts.save(db.session, [("description", "old")], now - timedelta(hours=3), 120)
+        kept = drafts.save(db.session, [("description", "fresh")], now, 120)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 expired form draft(s)" in result.output
+    with app.app_context():
+        assert db.session.query(Draft).count() == 1
+        assert drafts.load(db.session, kept, utcnow()) == [("description", "fresh")]

@@ -50,7 +50,9 @@ class Tour:
         with weighing(page) as responses:
             action()
         label = f"{self.device}/{self.lang}/{name}"
-        document = next((r for r in responses if r.request.resource_type == "document"), None)
+        # The page that was shown: after a POST, the one its redirect led to.
+        documents = [r for r in responses if r.request.resource_type == "document"]
+        document = documents[-1] if documents else None
         if status is not None:
             got = document.status if document else None
             soft(self.failures, label, lambda: _equal(got, status, "HTTP status"))

@@ -12,7 +12,7 @@ from portal.evidence.files import UploadRefused, clean_upload, sniff_type
 from portal.extensions import db
 from portal.models import AuditEntry, Case, EvidenceFile
 from tests import files
-from tests.helpers import open_form, page_text, report_data
+from tests.helpers import open_form, page_text, report_data, shown_after
 from tests.staff_helpers import make_staff, staff_client, token_of
 
 TEN_MB = 10 * 1024 * 1024
@@ -76,7 +76,9 @@ def _post_with_files(client, uploads, lang="en", **changes):
     token, key = open_form(client, lang)
     data = report_data(csrf_token=token, submission_key=key, **changes)
     data["evidence"] = [(io.BytesIO(content), name) for name, content in uploads]
-    return client.post("/report", data=data, content_type="multipart/form-data")
+    return shown_after(
+        client, client.post("/report", data=data, content_type="multipart/form-data")
+    )
 
 
 def test_upload_is_encrypted_on_disk_and_clean_for_staff(app, client, tmp_path):

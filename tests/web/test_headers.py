@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.helpers import file_report, open_form, open_status, page_text, report_data
+from tests.helpers import file_report, open_form, open_status, page_text, report_data, shown_after
 
 
 @pytest.mark.parametrize("path", ["/", "/report", "/status", "/privacy", "/no-such-page"])
@@ -55,7 +55,7 @@ def test_production_adds_hsts_and_secure_cookies(make_app):
 
 def test_report_without_csrf_token_is_refused_and_kept(app, client):
     _token, key = open_form(client, "en")
-    response = client.post("/report", data=report_data(submission_key=key))
+    response = shown_after(client, client.post("/report", data=report_data(submission_key=key)))
     html = page_text(response)
     assert response.status_code == 400
     assert "For your safety the form expired" in html
