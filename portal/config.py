@@ -116,6 +116,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PORTAL_LOCKOUT_MINUTES": _int(env, "PORTAL_LOCKOUT_MINUTES", 15, minimum=1),
         "PORTAL_MAX_FILES": max_files,
         "PORTAL_MAX_FILE_BYTES": max_file_mb * 1024 * 1024,
+        # All images of one request together (each alone is capped at 25 megapixels).
+        "PORTAL_PIXEL_BUDGET": _int(env, "PORTAL_PIXEL_BUDGET_MP", 40, minimum=1) * 1_000_000,
         "PORTAL_MAX_LINKS": min(_int(env, "PORTAL_MAX_LINKS", 20, minimum=1), MAX_LINK_ROWS),
         "PORTAL_PAGE_SIZE": _int(env, "PORTAL_PAGE_SIZE", 50, minimum=5),
         "MAX_CONTENT_LENGTH": _int(env, "PORTAL_MAX_REQUEST_MB", 55, minimum=1) * 1024 * 1024,

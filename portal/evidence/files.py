@@ -35,7 +35,8 @@ EXTENSIONS = {
 
 
 class UploadRefused(ValueError):
-    """``reason``: too_large, unsupported_type, broken, too_many_pixels, empty."""
+    """``reason``: too_large, unsupported_type, broken, too_many_pixels, over_pixel_budget,
+    empty."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -64,7 +65,8 @@ def sniff_type(data: bytes) -> str | None:
     return None
 
 
-def _open_image(data: bytes) -> Image.Image:
+def _open_image(data: bytes, pixel_budget: int | None = None) -> Image.Image:
+    """Decode an image, refusing it from its header alone when it is too big to decode."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -72,7 +74,11 @@ def _open_image(data: bytes) -> Image.Image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise UploadRefused("too_many_pixels")
+            if pixel_budget is not None and width * height > pixel_budget:
+                raise UploadRefused("over_pixel_budget")
             image.load()
+        except UploadRefused:
+            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise UploadRefused("too_many_pixels") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
@@ -100,8 +106,12 @@ def _check_pdf(data: bytes) -> None:
         raise UploadRefused("broken")
 
 
-def clean_upload(data: bytes, max_bytes: int) -> CleanFile:
-    """Check and sanitise one uploaded file, or raise UploadRefused."""
+def clean_upload(data: bytes, max_bytes: int, pixel_budget: int | None = None) -> CleanFile:
+    """Check and sanitise one uploaded file, or raise UploadRefused.
+
+    ``pixel_budget`` is what the request may still decode, so several large images in one
+    request cannot keep a worker busy for seconds.
+    """
     if not data:
         raise UploadRefused("empty")
     if len(data) > max_bytes:
@@ -113,7 +123,7 @@ def clean_upload(data: bytes, max_bytes: int) -> CleanFile:
     if media_type == "application/pdf":
         _check_pdf(data)
         return CleanFile(media_type, data, original_sha256)
-    image = _open_image(data)
+    image = _open_image(data, pixel_budget)
     try:
         cleaned = _reencode(image, media_type)
     except (OSError, ValueError) as error:

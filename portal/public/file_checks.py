@@ -10,9 +10,17 @@ from portal.public.messages import upload_message
 
 
 def check_files(
-    uploads: list, minor_in_content: str | None, max_files: int, max_bytes: int
+    uploads: list,
+    minor_in_content: str | None,
+    max_files: int,
+    max_bytes: int,
+    pixel_budget: int,
 ) -> tuple[list[CleanFile], list[str]]:
-    """Sanitised files and the messages for any refused; nothing is stored here."""
+    """Sanitised files and the message for the first refused one; nothing is stored here.
+
+    Checking stops at the first refused file (the form comes back anyway), and all images
+    of one request together may decode at most ``pixel_budget`` pixels.
+    """
     chosen = [upload for upload in uploads if upload and (upload.filename or "").strip()]
     if not chosen:
         return [], []
@@ -27,11 +35,15 @@ def check_files(
         return [], [_("You can send up to %(max)d files.", max=max_files)]
     clean_files: list[CleanFile] = []
     errors: list[str] = []
+    remaining = pixel_budget
     for upload in chosen:
         name = (upload.filename or "")[-80:]
         data = upload.stream.read(max_bytes + 1)
         try:
-            clean_files.append(clean_upload(data, max_bytes))
+            clean = clean_upload(data, max_bytes, remaining)
         except UploadRefused as refused:
             errors.append(upload_message(refused.reason, name, max_bytes // (1024 * 1024)))
+            break
+        clean_files.append(clean)
+        remaining -= (clean.width or 0) * (clean.height or 0)
     return clean_files, errors

@@ -40,6 +40,11 @@ def upload_message(reason: str, name: str, max_mb: int) -> str:
             "%(name)s is too large an image to open safely. Please send a smaller screenshot.",
             name=name,
         ),
+        "over_pixel_budget": _(
+            "%(name)s and the images before it are too large to check together. "
+            "Please send fewer or smaller screenshots, or just the links.",
+            name=name,
+        ),
         "empty": _("%(name)s is empty.", name=name),
     }
     return messages.get(

@@ -169,10 +169,12 @@ class ReportForm(FlaskForm):
             )
         return not self.summary
 
-    def validate_files(self, uploads: list, max_files: int, max_bytes: int) -> bool:
+    def validate_files(
+        self, uploads: list, max_files: int, max_bytes: int, pixel_budget: int
+    ) -> bool:
         """Check the chosen evidence files; errors go to the summary and the file field."""
         self.clean_files, errors = check_files(
-            uploads, self.minor_in_content.data, max_files, max_bytes
+            uploads, self.minor_in_content.data, max_files, max_bytes, pixel_budget
         )
         for message in errors:
             self._fail("evidence", self.file_errors, message)

@@ -176,6 +176,7 @@ def _over_limit(error: TooManyRequests) -> ResponseReturnValue:
 
 @bp.route("/report", methods=["GET", "POST"])
 @limits.form_posts
+@limits.refused_uploads
 @limits.filing
 @csrf.exempt  # the form checks its own token, so an expired one gives the form back filled
 def report() -> ResponseReturnValue:
@@ -194,11 +195,17 @@ def report() -> ResponseReturnValue:
         return _keep_and_show(form, {"extra_rows": int(room), "max_links_reached": not room}, 200)
 
     # Files are decoded only for an otherwise valid form: a refused form drops them anyway.
-    if not form.validate() or not form.validate_files(
-        request.files.getlist("evidence"),
+    uploads = request.files.getlist("evidence")
+    files_ok = form.validate() and form.validate_files(
+        uploads,
         config["PORTAL_MAX_FILES"],
         config["PORTAL_MAX_FILE_BYTES"],
-    ):
+        config["PORTAL_PIXEL_BUDGET"],
+    )
+    if form.file_errors:
+        # Refused files cost decoding: each counts against the form-post limit too.
+        g.uploads_refused = sum(1 for upload in uploads if (upload.filename or "").strip())
+    if not files_ok:
         view = {
             "errors": True,
             "csrf_expired": csrf_failed(form),

@@ -145,6 +145,16 @@ form_posts = limiter.limit(
     methods=["POST"],
 )
 
+# The same bucket as form_posts (same limit, scope and key), charged once more for every file
+# in a post whose files were refused: decoding costs far more than reading a form.
+refused_uploads = limiter.limit(
+    _setting("PORTAL_LIMIT_FORM_POSTS"),
+    scope="report-posts",
+    methods=["POST"],
+    deduct_when=lambda response: bool(g.get("uploads_refused")),
+    cost=lambda: max(1, int(g.get("uploads_refused", 0))),
+)
+
 receipt_per_client = limiter.limit(
     _setting("PORTAL_LIMIT_RECEIPT"), scope="receipt", methods=["POST"]
 )

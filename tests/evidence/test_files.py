@@ -177,3 +177,35 @@ def test_pdf_is_served_as_attachment(app, client):
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.data == files.PDF
     assert staff.get(f"/staff/cases/{case_ref}/files/{evidence.id}/preview").status_code == 404
+
+
+def _big_png(side: int = 5000) -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (side, side)).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def test_a_request_decodes_at_most_its_pixel_budget_and_stops_at_the_first_refusal(make_app):
+    app = make_app(PORTAL_MAX_FILES=4, PORTAL_PIXEL_BUDGET=40_000_000)
+    client = app.test_client()
+    big = _big_png()
+    uploads = [(f"shot{n}.png", big) for n in range(1, 5)]
+    response = _post_with_files(client, uploads)
+    html = page_text(response)
+    assert response.status_code == 400
+    assert "shot2.png and the images before it are too large to check together" in html
+    assert "shot3.png" not in html and "shot4.png" not in html
+    assert "A bot made fake images from my profile photo." in html
+
+
+def test_refused_files_count_against_the_form_post_limit(make_app):
+    app = make_app(PORTAL_LIMIT_FORM_POSTS="6 per minute")
+    client = app.test_client()
+    broken = [(f"broken{n}.png", b"\x89PNG\r\n\x1a\nnot really") for n in range(3)]
+    assert _post_with_files(client, broken).status_code == 400  # one post and three files
+    token, _key = open_form(client, "en")
+    statuses = []
+    for _ in range(3):
+        answer = client.post("/report", data=report_data(csrf_token=token, filer=None))
+        statuses.append(shown_after(client, answer).status_code)
+    assert statuses == [400, 400, 429]
