@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
@@ -42,10 +42,25 @@ def _session_expired() -> bool:
     return now - seen > idle_limit or now - since > absolute_limit
 
 
+def _sent_from_another_site() -> bool:
+    """A navigation another site started (a link or redirect there, with our cookies).
+
+    Browsers say so in Sec-Fetch-Site; "none" is a bookmark or a typed address. Checking it
+    rather than making the cookie SameSite=Strict keeps one session cookie for the victims'
+    and the staff pages when both are served from one host.
+    """
+    return request.headers.get("Sec-Fetch-Site", "").lower() in {"cross-site", "same-site"}
+
+
 @bp.before_request
 def require_staff() -> ResponseReturnValue | None:
     if request.endpoint in OPEN_ENDPOINTS:
         return None
+    if request.method in {"GET", "HEAD"} and _sent_from_another_site():
+        # Nothing is read, written or audited for a request another site made: the staff
+        # member confirms with a click on our own page (a same-origin request) instead.
+        here = safe_next(request.full_path.rstrip("?")) or url_for("staff.queue")
+        return render_template("staff/from_elsewhere.html", target=here), 200
     if not current_user.is_authenticated:
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("staff.login", next=safe_next(target)), code=303)
