@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.cases import counters
@@ -16,7 +16,7 @@ from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
 from portal.evidence.files import CleanFile
 from portal.evidence.storage import store
-from portal.extensions import Session
+from portal.extensions import Session, rows_changed
 from portal.links.parse import ParsedLink
 from portal.links.platforms import PLATFORMS
 from portal.models import Case, EvidenceFile, Link, utcnow
@@ -274,8 +274,21 @@ def reissue_receipt(
     if case is None:
         return None
     receipt = new_receipt()
-    case.receipt_hash = receipt_hash(receipt)
-    case.receipt_reissued = True
+    # Compare-and-set: of several requests racing here (a double tap), one wins; the others
+    # get nothing rather than a receipt that the winner's makes useless.
+    won = session.execute(
+        update(Case)
+        .where(
+            Case.id == case.id,
+            Case.receipt_reissued.is_(False),
+            Case.receipt_shown_at.is_(None),
+        )
+        .values(receipt_hash=receipt_hash(receipt), receipt_reissued=True)
+        .execution_options(synchronize_session=False)
+    )
+    if rows_changed(won) != 1:
+        return None
+    session.expire(case, ["receipt_hash", "receipt_reissued"])
     end_status_sessions(session, case)
     audit.record(session, "case.receipt_reissued", actor="victim", case_ref=case.case_ref)
     return Filed(case=case, receipt=receipt)

@@ -19,8 +19,13 @@ class Draft(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Whose drafts these are (the keyed hash limits use), so one client can hold only a few.
+    owner: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(EncryptedText("draft.payload"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_drafts_expires_at", "expires_at"),)
+    __table_args__ = (
+        Index("ix_drafts_expires_at", "expires_at"),
+        Index("ix_drafts_owner", "owner", "id"),
+    )

@@ -8,6 +8,7 @@ history holds a form that pressing Back could send again.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -27,13 +28,14 @@ from portal.public.report_form import ReportForm
 from portal.web import limits
 from portal.web.errors import render_error
 from portal.web.i18n import LANGUAGES, current_language, switch_language
+from portal.web.origin import from_another_site
 
 log = logging.getLogger(__name__)
 
 CSRF_SLOT = "__PORTAL_CSRF_SLOT__"
 KEY_SLOT = "__PORTAL_SUBMISSION_KEY_SLOT__"
-# Fields of a POST that are actions, not answers: never kept in a draft.
-_ACTIONS = frozenset({"csrf_token", "switch_lang", "add_link", "send"})
+# The link rows' fields; with the form's own fields, the only names a draft keeps.
+_LINK_FIELD = re.compile(r"links-[0-9]{1,2}-(?:url|note)")
 
 
 def _report_context(form: ReportForm, csrf_value: str) -> dict:
@@ -93,8 +95,12 @@ def _files_chosen() -> bool:
 
 def _keep_and_show(form: ReportForm, view: dict, fallback_status: int) -> ResponseReturnValue:
     """Keep what was typed as a draft and send the browser to GET /report to see it."""
-    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in _ACTIONS]
-    fields = [(k, v) for k, v in fields if k != "submission_key"]
+    answers = set(form._fields) - {"links", "csrf_token", "submission_key"}
+    fields = [
+        (k, v)
+        for k, v in request.form.items(multi=True)
+        if k in answers or _LINK_FIELD.fullmatch(k)
+    ]
     fields.append(("submission_key", form.submission_key.data or ""))
     view = {**view, "files_dropped": _files_chosen()}
     config = current_app.config
@@ -105,6 +111,7 @@ def _keep_and_show(form: ReportForm, view: dict, fallback_status: int) -> Respon
             utcnow(),
             config["PORTAL_DRAFT_MINUTES"],
             token=report_session.draft_token(),
+            owner=limits.client_key(),
         )
         db.session.commit()
     except (SQLAlchemyError, ValueError) as error:
@@ -177,11 +184,14 @@ def _over_limit(error: TooManyRequests) -> ResponseReturnValue:
 @bp.route("/report", methods=["GET", "POST"])
 @limits.form_posts
 @limits.refused_uploads
-@limits.filing
 @csrf.exempt  # the form checks its own token, so an expired one gives the form back filled
 def report() -> ResponseReturnValue:
     if request.method == "GET":
         return _report_page()
+    if from_another_site():
+        # A form another site auto-posts: nothing it carries is kept, and the session (and
+        # any status session the victim has open) is left as it was.
+        return redirect(url_for("public.report"), code=303)
     config = current_app.config
     form = ReportForm(max_links=config["PORTAL_MAX_LINKS"])
     form.submission_key.data = report_session.accepted_key(form.submission_key.data)
@@ -215,6 +225,8 @@ def report() -> ResponseReturnValue:
     if form.is_bot:
         # Looks like success to the bot; nothing is stored.
         return redirect(url_for("public.filed_receipt"), code=303)
+    if not limits.take_filing_slot():
+        return _keep_and_show(form, {"over_limit": True}, 429)
 
     try:
         filed = file_case(
@@ -240,6 +252,5 @@ def report() -> ResponseReturnValue:
         )
         return _render(form, 503, notice, _files_chosen())
 
-    g.case_filed = True
     report_session.hold_receipt(filed.receipt, filed.case.case_ref)
     return redirect(url_for("public.filed_receipt"), code=303)

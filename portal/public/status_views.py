@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
+from wtforms.validators import ValidationError
 
 from portal.cases import casework, drafts, receipts, retention
 from portal.cases.workflow import WorkflowError
@@ -14,6 +16,7 @@ from portal.models import Case, Message, utcnow
 from portal.public import bp, status_session
 from portal.public.forms import ConfirmForm, ReceiptForm, ReplyForm
 from portal.web import limits
+from portal.web.origin import from_another_site
 
 REPLY_DRAFT_CHARS = 6000
 REPLY_DRAFT = status_session.REPLY_DRAFT
@@ -70,6 +73,7 @@ def _keep_reply(body: str) -> None:
         utcnow(),
         current_app.config["PORTAL_DRAFT_MINUTES"],
         token=session.get(REPLY_DRAFT),
+        owner=limits.client_key(),
     )
     db.session.commit()
     session[REPLY_DRAFT] = token
@@ -122,12 +126,19 @@ def status_case() -> ResponseReturnValue:
 @limits.message_from_victim
 @csrf.exempt  # ReplyForm checks its token itself so an expired form keeps the message
 def status_reply() -> ResponseReturnValue:
+    if from_another_site():
+        return redirect(url_for("public.status"), code=303)
     case = _open_case()
     if case is None:
         draft = (request.form.get("body") or "").strip()
         if not draft:
             return redirect(url_for("public.status"), code=303)
-        # Signed out while writing: keep the message for after the receipt is entered again.
+        # Signed out while writing: keep the message for after the receipt is entered again,
+        # but only from a form this session was given (not one sent again after leaving).
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            return redirect(url_for("public.status"), code=303)
         _keep_reply(draft)
         return redirect(url_for("public.status"), code=303)
     form = ReplyForm()
@@ -175,6 +186,9 @@ def status_leave() -> ResponseReturnValue:
         case = db.session.get(Case, leaving.case_id)
         if case is not None and case.status_generation == leaving.generation:
             receipts.end_status_sessions(db.session, case)
-            db.session.commit()
-    status_session.end()
+    _forget_reply()
+    db.session.commit()
+    # Everything this browser held goes, its CSRF secret too: a reply form sent again with
+    # Back after leaving is refused rather than kept for the next person at this device.
+    session.clear()
     return redirect(url_for("public.home", left=1), code=303)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from portal.models import Staff
 from portal.security import crypto
 
 COOKIE = "portal_staff_device"
@@ -24,30 +25,35 @@ _SALT = "staff-device"
 @dataclass(frozen=True)
 class Device:
     staff_id: int
-    email_digest: str
+    version: str
     nonce: str
 
-    @property
-    def client(self) -> str:
-        """The lockout identity of this browser for this account."""
-        return "device:" + crypto.lookup_digest("device", self.nonce)[:32]
+    def client(self, network: str) -> str:
+        """The lockout identity of this browser on this network for this account: a copy
+        of the token used elsewhere counts apart, so it cannot lock the owner out."""
+        return "device:" + crypto.lookup_digest("device", f"{self.nonce}|{network}")[:32]
 
-    def is_for(self, *, staff_id: int | None = None, email: str | None = None) -> bool:
-        if staff_id is not None:
-            return staff_id == self.staff_id
-        return email is not None and email_digest(email) == self.email_digest
+    def is_for(self, staff: Staff) -> bool:
+        """Only for this account, while it is enabled and its password and 2FA secret are
+        those the token was issued under (a reset or a password change revokes it)."""
+        return (
+            staff.id == self.staff_id
+            and staff.enabled
+            and secrets.compare_digest(self.version, version_of(staff))
+        )
 
 
-def email_digest(email: str) -> str:
-    return crypto.lookup_digest("device-email", email.strip().lower())[:32]
+def version_of(staff: Staff) -> str:
+    material = f"{staff.id}|{staff.password_hash}|{staff.totp_secret or ''}"
+    return crypto.lookup_digest("device-version", material)[:32]
 
 
 def _serializer(secret_key: str | bytes) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=_SALT)
 
 
-def issue(secret_key: str | bytes, staff_id: int, email: str) -> str:
-    payload = {"s": staff_id, "e": email_digest(email), "n": secrets.token_urlsafe(16)}
+def issue(secret_key: str | bytes, staff: Staff) -> str:
+    payload = {"s": staff.id, "v": version_of(staff), "n": secrets.token_urlsafe(16)}
     return _serializer(secret_key).dumps(payload)
 
 
@@ -61,7 +67,7 @@ def read(secret_key: str | bytes, token: str | None) -> Device | None:
         return None
     if not isinstance(payload, dict):
         return None
-    staff_id, digest, nonce = payload.get("s"), payload.get("e"), payload.get("n")
-    if not isinstance(staff_id, int) or not isinstance(digest, str) or not isinstance(nonce, str):
+    staff_id, version, nonce = payload.get("s"), payload.get("v"), payload.get("n")
+    if not isinstance(staff_id, int) or not isinstance(version, str) or not isinstance(nonce, str):
         return None
-    return Device(staff_id, digest, nonce)
+    return Device(staff_id, version, nonce)

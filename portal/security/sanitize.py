@@ -51,12 +51,35 @@ def _refuse_controls(text: str, multiline: bool) -> None:
 
 
 def _unify_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return (text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")).replace(
+        "\u2029", "\n"
+    )
+
+
+# Zero-width joiners build emoji and some scripts' letters; every other invisible format
+# character (zero-width spaces, byte-order marks, tag characters that spell hidden text)
+# is dropped.
+_KEEP_FORMAT = frozenset("\u200c\u200d")
+
+
+def _drop_invisible(text: str) -> str:
+    return "".join(
+        char
+        for char in text
+        if char in _KEEP_FORMAT
+        or char in _BIDI_CONTROLS  # refused with a message, not dropped in silence
+        or unicodedata.category(char) != "Cf"
+    )
+
+
+# Markup escaped more often than this is no one's report: it is refused, not unwrapped.
+MAX_ESCAPE_ROUNDS = 8
 
 
 def strip_markup(text: str) -> str:
-    """Plain text with no tags, also none hidden behind entities (``&lt;b&gt;``)."""
-    for _round in range(3):
+    """Plain text with no tags, also none hidden behind entities (``&lt;b&gt;``), however
+    often they were escaped; TextRefused past MAX_ESCAPE_ROUNDS layers."""
+    for _round in range(MAX_ESCAPE_ROUNDS):
         if "<" not in text and "&" not in text:
             return text
         cleaned = bleach.clean(text, tags=set(), attributes={}, strip=True, strip_comments=True)
@@ -64,7 +87,7 @@ def strip_markup(text: str) -> str:
         if unescaped == text:
             return text
         text = unescaped
-    return text
+    raise TextRefused("control")
 
 
 def clean_text(value: str | None, *, max_length: int, multiline: bool = False) -> str:
@@ -79,7 +102,7 @@ def clean_text(value: str | None, *, max_length: int, multiline: bool = False) -
     _refuse_controls(text, multiline)  # cheap, before the costly steps
     text = strip_markup(unicodedata.normalize("NFC", text))
     # Unescaping entities can bring characters back (&#x202e; &#10;): check the final text.
-    text = unicodedata.normalize("NFC", _unify_newlines(text)).strip()
+    text = unicodedata.normalize("NFC", _drop_invisible(_unify_newlines(text))).strip()
     _refuse_controls(text, multiline)
     if len(text) > max_length:
         raise TextRefused("too_long", limit=max_length, length=len(text))

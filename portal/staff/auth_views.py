@@ -93,7 +93,7 @@ def login() -> ResponseReturnValue:
     db.session.commit()
     session[PENDING] = {
         "id": staff.id,
-        "at": int(time.time()),
+        "at": time.time(),
         "next": safe_next(form.next.data) or "",
     }
     return redirect(url_for("staff.login_code"), code=303)
@@ -114,6 +114,9 @@ def login_code() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("staff/login_code.html", form=form)
     staff = db.session.get(Staff, int(pending["id"]))
+    if staff is not None and _used_already(staff, pending):
+        session.pop(PENDING, None)
+        return redirect(url_for("staff.login"), code=303)
     if staff is None or not form.validate():
         return render_template("staff/login_code.html", form=form, error=neutral_failure()), 400
     outcome = accounts.check_code_step(
@@ -141,13 +144,19 @@ def _trust_this_browser(response: Response, staff: Staff) -> None:
     """Remember that this browser signed in to this account (security/devices.py)."""
     response.set_cookie(
         devices.COOKIE,
-        devices.issue(current_app.secret_key or "", staff.id, staff.email),
+        devices.issue(current_app.secret_key or "", staff),
         max_age=devices.MAX_AGE_DAYS * 86400,
         path=url_for("staff.login"),
         secure=current_app.config["SESSION_COOKIE_SECURE"],
         httponly=True,
         samesite="Strict",
     )
+
+
+def _used_already(staff: Staff, pending: dict) -> bool:
+    """A password step is good for one sign-in: a copy of the cookie cannot sign in again."""
+    last = staff.last_login_at
+    return last is not None and float(pending.get("at", 0)) < last.timestamp()
 
 
 @bp.post("/logout")

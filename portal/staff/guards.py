@@ -14,6 +14,7 @@ from flask_login import current_user, logout_user
 
 from portal.models import Staff
 from portal.staff import admin_bp, bp
+from portal.web.origin import from_another_site
 
 OPEN_ENDPOINTS = frozenset({"staff.login", "staff.login_code"})
 
@@ -42,23 +43,15 @@ def _session_expired() -> bool:
     return now - seen > idle_limit or now - since > absolute_limit
 
 
-def _sent_from_another_site() -> bool:
-    """A navigation another site started (a link or redirect there, with our cookies).
-
-    Browsers say so in Sec-Fetch-Site; "none" is a bookmark or a typed address. Checking it
-    rather than making the cookie SameSite=Strict keeps one session cookie for the victims'
-    and the staff pages when both are served from one host.
-    """
-    return request.headers.get("Sec-Fetch-Site", "").lower() in {"cross-site", "same-site"}
-
-
 @bp.before_request
 def require_staff() -> ResponseReturnValue | None:
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    if request.method in {"GET", "HEAD"} and _sent_from_another_site():
+    if request.method in {"GET", "HEAD"} and from_another_site():
         # Nothing is read, written or audited for a request another site made: the staff
         # member confirms with a click on our own page (a same-origin request) instead.
+        # Checking this, rather than making the cookie SameSite=Strict, keeps one session
+        # cookie for the victims' and the staff pages when both are served from one host.
         here = safe_next(request.full_path.rstrip("?")) or url_for("staff.queue")
         return render_template("staff/from_elsewhere.html", target=here), 200
     if not current_user.is_authenticated:

@@ -8,12 +8,15 @@ clients can grind through receipts or one account's password.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, request, session
-from flask.wrappers import Response
 from flask_limiter import Limiter
+from limits import parse_many
 
+from portal.extensions import db
+from portal.models import Staff
 from portal.security import crypto, devices
 
 
@@ -48,6 +51,8 @@ def _setting(name: str) -> Callable[[], str]:
 
 # The named limits below protect forms that cost something or guard a secret; they are
 # shared by every process and instance through PORTAL_RATELIMIT_STORAGE_URI (Redis).
+log = logging.getLogger(__name__)
+
 limiter = Limiter(key_func=client_key)
 
 # The default limit on every route is a per-process guard against page floods; kept in
@@ -66,10 +71,6 @@ def _static_files_are_free() -> bool:
 
 limiter.request_filter(_static_files_are_free)
 page_limiter.request_filter(_static_files_are_free)
-
-
-def _filing_was_accepted(response: Response) -> bool:
-    return bool(g.get("case_filed"))
 
 
 def _receipt_target_key() -> str:
@@ -109,34 +110,46 @@ def trusted_device() -> devices.Device | None:
     device = devices.read(current_app.secret_key or "", request.cookies.get(devices.COOKIE))
     if device is None:
         return None
+    staff = db.session.get(Staff, device.staff_id)
+    if staff is None or not device.is_for(staff):
+        return None
     if request.endpoint == "staff.login_code":
-        staff_id = _pending_staff_id()
-        return device if staff_id is not None and device.is_for(staff_id=staff_id) else None
-    return device if device.is_for(email=request.form.get("email", "")) else None
+        return device if _pending_staff_id() == staff.id else None
+    typed = request.form.get("email", "").strip().lower()
+    return device if typed == staff.email else None
 
 
 def login_client() -> str:
     """Whose failures a sign-in attempt counts as: this trusted browser, or this network."""
     device = trusted_device()
-    return device.client if device is not None else "net:" + client_key()
-
-
-def _is_round_trip() -> bool:
-    return "switch_lang" in request.form or "add_link" in request.form
+    return device.client(client_key()) if device is not None else "net:" + client_key()
 
 
 # Over these, the public blueprint gives the report form back filled (its 429 handler).
-FORM_KEEPING_SCOPES = frozenset({"filing", "report-posts"})
+FORM_KEEPING_SCOPES = frozenset({"report-posts"})
 
-# Filing counts accepted reports only: a language switch, an add-link round trip or a
-# refused form never uses up a victim's quota, and round trips are never refused.
-filing = limiter.limit(
-    _setting("PORTAL_LIMIT_FILING"),
-    scope="filing",
-    methods=["POST"],
-    deduct_when=_filing_was_accepted,
-    exempt_when=_is_round_trip,
-)
+
+def take_filing_slot() -> bool:
+    """Count one filing against PORTAL_LIMIT_FILING now, just before it is made.
+
+    Only a complete, valid form gets here: a language switch, an added link row or a refused
+    form never uses up a victim's quota. Counting before the filing (one atomic increment in
+    the shared store) rather than after its answer means twenty forms sent at once cannot
+    all slip through while none has been counted yet. False when over the limit.
+    """
+    if not limiter.enabled:
+        return True
+    identity = (current_app.config["RATELIMIT_KEY_PREFIX"], "filing", client_key())
+    try:
+        strategy = limiter.limiter
+        return all(
+            strategy.hit(item, *identity)
+            for item in parse_many(current_app.config["PORTAL_LIMIT_FILING"])
+        )
+    except Exception:
+        log.warning("filing limit store unavailable; filing allowed")
+        return True
+
 
 # Every POST of the form, accepted or not, so refused forms cannot be sent without end.
 form_posts = limiter.limit(

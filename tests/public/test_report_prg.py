@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text, update
@@ -201,3 +202,131 @@ def test_saved_takes_no_receipt_or_case_number_from_the_client(
     )
     assert forged.status_code == 303
     assert receipt not in forged.get_data(as_text=True)
+
+
+def test_parallel_requests_for_a_new_receipt_get_exactly_one(make_app, backend) -> None:
+    from tests.live import at_once, script_module, serving
+
+    engine = {"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}}}
+    app = make_app(
+        PORTAL_LIMIT_RECEIPT="1000 per minute", **(engine if backend == "sqlite" else {})
+    )
+    servers, pages = script_module("servers"), script_module("pages")
+    with serving(app) as port:
+        browser = servers.Browser(port)
+        form = servers.open_form(browser)
+        before = dict(browser.cookies)
+        assert browser.post("/report", form).status == 303
+        browser.cookies = dict(before)  # the answer was lost
+        assert browser.post("/report", form).headers["location"].endswith("/report/sent")
+        token = pages.csrf_token(browser.get("/report/sent").body)
+        jars = [dict(browser.cookies) for _ in range(8)]
+        tries = [servers.Browser(port, cookies=jar) for jar in jars]
+        answers = at_once(
+            [lambda b=b: b.post("/report/reissue", [("csrf_token", token)]) for b in tries]
+        )
+        shown = []
+        for attempt, answer in zip(tries, answers, strict=True):
+            if answer.headers.get("location", "").endswith("/report/receipt"):
+                page = attempt.get("/report/receipt").body
+                if RECEIPT.search(page):
+                    shown.append(RECEIPT.search(page).group(1))
+    assert len(shown) == 1
+    with app.app_context():
+        from portal.cases import receipts
+
+        assert receipts.find_case(db.session, shown[0]) is not None
+
+
+HOSTILE = {
+    "switch_lang": "en",
+    "contact_method": "email",
+    "contact_email": "abuser@evil.example",
+    "description": "planted by another site",
+}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+    ],
+)
+def test_a_form_another_site_auto_posts_is_ignored_entirely(app, client, headers) -> None:
+    answer = client.post("/report", data=HOSTILE, headers=headers)
+    assert answer.status_code == 303
+    assert "portal_session=" not in " ".join(answer.headers.getlist("Set-Cookie"))
+    page = page_text(client.get("/report"))
+    assert "abuser@evil.example" not in page and "planted by another site" not in page
+    with app.app_context():
+        assert db.session.scalars(select(Draft)).all() == []
+
+
+def test_a_cross_site_post_leaves_the_victims_status_session_alone(app, client) -> None:
+    from tests.helpers import file_report, open_status
+
+    _ref, receipt = file_report(client)
+    assert open_status(client, receipt).status_code == 303
+    client.post("/report", data=HOSTILE, headers={"Sec-Fetch-Site": "cross-site"})
+    client.post(
+        "/status/case/reply",
+        data={"body": "close my case, write to abuser@evil.example"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    case_page = client.get("/status/case")
+    assert case_page.status_code == 200
+    assert "abuser@evil.example" not in page_text(case_page)
+
+
+def test_a_reply_planted_without_a_session_is_not_kept(app, client) -> None:
+    answer = client.post("/status/case/reply", data={"body": "planted: abuser@evil.example"})
+    assert answer.status_code == 303
+    assert "abuser@evil.example" not in page_text(client.get("/status"))
+    with app.app_context():
+        assert db.session.scalars(select(Draft)).all() == []
+
+
+def test_twenty_forms_sent_at_once_file_no_more_than_the_limit(make_app, backend) -> None:
+    from tests.live import at_once, script_module, serving
+
+    engine = {"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}}}
+    app = make_app(PORTAL_LIMIT_FILING="5 per hour", **(engine if backend == "sqlite" else {}))
+    servers = script_module("servers")
+    with serving(app) as port:
+        browsers = [servers.Browser(port) for _ in range(20)]
+        forms = [servers.open_form(browser, n) for n, browser in enumerate(browsers)]
+        answers = at_once(
+            [lambda b=b, f=f: b.post("/report", f) for b, f in zip(browsers, forms, strict=True)]
+        )
+    filed = [a for a in answers if a.headers.get("location", "").endswith("/report/receipt")]
+    assert len(filed) == 5
+    with app.app_context():
+        assert len(db.session.scalars(select(Case)).all()) == 5
+
+
+def test_one_client_holds_only_a_few_drafts_and_only_form_fields(app) -> None:
+    from portal.cases.drafts import MAX_PER_OWNER
+
+    for n in range(MAX_PER_OWNER + 5):
+        fresh = app.test_client()  # a new session each time, as a script would
+        token, key = open_form(fresh, "en")
+        data = report_data(csrf_token=token, submission_key=key, switch_lang="ko")
+        data[f"junk_field_{n}"] = "x" * 1000
+        assert fresh.post("/report", data=data).status_code == 303
+    with app.app_context():
+        kept = db.session.scalars(select(Draft)).all()
+        assert len(kept) == MAX_PER_OWNER
+        assert all("junk_field" not in draft.payload for draft in kept)
+
+
+def test_a_draft_no_real_form_makes_is_not_kept(app, client) -> None:
+    token, key = open_form(client, "en")
+    notes = {f"links-{n}-note": "x" * 5000 for n in range(45)}
+    data = report_data(csrf_token=token, submission_key=key, switch_lang="ko", **notes)
+    answer = client.post("/report", data=data)
+    assert answer.status_code == 200  # shown from the POST: nothing was stored
+    with app.app_context():
+        assert db.session.scalars(select(Draft)).all() == []

@@ -84,3 +84,36 @@ def test_no_control_character_is_ever_stored_from_an_entity(entity):
         return
     assert not any(unicodedata.category(char) == "Cc" for char in cleaned)
     assert "\u202e" not in cleaned
+
+
+def test_markup_escaped_many_times_is_still_stripped():
+    nested = "<script>alert(1)</script>hello"
+    for _ in range(5):
+        nested = nested.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert clean_text(nested, max_length=500) == "alert(1)hello"
+
+
+def test_markup_escaped_beyond_reason_is_refused():
+    nested = "&#x202e;"
+    for _ in range(20):
+        nested = nested.replace("&", "&amp;")
+    with pytest.raises(TextRefused):
+        clean_text(nested, max_length=500)
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u200b", "\ufeff", "\U000e0041\U000e0042", "&#x200b;", "&#xFEFF;", "\u2060"]
+)
+def test_invisible_format_characters_are_dropped(invisible):
+    assert clean_text(f"a{invisible}b", max_length=100) == "ab"
+
+
+def test_joiners_that_build_emoji_and_letters_stay():
+    family = "\U0001f469\u200d\U0001f467"
+    assert clean_text(family, max_length=100) == family
+
+
+def test_line_and_paragraph_separators_are_line_breaks():
+    assert clean_field("description", "one\u2028two\u2029three") == "one\ntwo\nthree"
+    with pytest.raises(TextRefused):
+        clean_field("link_note", "one\u2028two")

@@ -19,6 +19,7 @@ def upgrade():
     op.create_table('drafts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('owner', sa.String(length=64), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
@@ -27,6 +28,7 @@ def upgrade():
     )
     with op.batch_alter_table('drafts', schema=None) as batch_op:
         batch_op.create_index('ix_drafts_expires_at', ['expires_at'], unique=False)
+        batch_op.create_index('ix_drafts_owner', ['owner', 'id'], unique=False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('receipt_shown_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('receipt_reissued', sa.Boolean(), server_default=sa.text('false'), nullable=False))
@@ -37,5 +39,6 @@ def downgrade():
         batch_op.drop_column('receipt_reissued')
         batch_op.drop_column('receipt_shown_at')
     with op.batch_alter_table('drafts', schema=None) as batch_op:
+        batch_op.drop_index('ix_drafts_owner')
         batch_op.drop_index('ix_drafts_expires_at')
     op.drop_table('drafts')
