@@ -26,10 +26,17 @@ def client_network(address: str, ipv6_prefix: int) -> str:
     A home or phone connection gets a whole IPv6 /64 and may use any address in it, so
     keying on the address would give one person a fresh limit per address.
     """
+    text = address.strip()
+    if text.startswith("[") and "]" in text:  # "[2001:db8::1]" or "[2001:db8::1]:443"
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # "198.51.100.7:5000"
+        text = text.split(":", 1)[0]
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
-        return address
+        # Not an address at all (a misconfigured proxy): all such clients share one bucket
+        # rather than each odd spelling getting a fresh limit.
+        return "unparseable"
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)

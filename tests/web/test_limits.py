@@ -137,7 +137,12 @@ def test_when_redis_is_down_pages_and_filing_work_and_limits_hold_per_process(ma
         ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
         ("::ffff:198.51.100.7", "198.51.100.7"),
         ("198.51.100.7", "198.51.100.7"),
-        ("not an address", "not an address"),
+        ("[2001:db8:1:2::9]:443", "2001:db8:1:2::/64"),
+        (" 2001:db8:1:2::9 ", "2001:db8:1:2::/64"),
+        ("198.51.100.7:5000", "198.51.100.7"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("not an address", "unparseable"),
+        ("also not one", "unparseable"),
     ],
 )
 def test_ipv6_clients_are_one_client_per_64(address, network):
