@@ -35,7 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from portal.extensions import csrf, db, login_manager
     from portal.security import crypto
-    from portal.web import bodies, errors, headers, i18n, limits, logs
+    from portal.web import bodies, errors, headers, i18n, limits, logs, surfaces
 
     crypto.init_app(app)
     logs.init_app(app)
@@ -45,6 +45,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         from flask_migrate import Migrate
 
         Migrate(app, db, directory=str(PROJECT_ROOT / "portal" / "migrations"))
+    surfaces.init_app(app)  # first: the other surface's routes do not exist here
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)

@@ -58,6 +58,13 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _surface(env: Mapping[str, str]) -> str:
+    surface = (env.get("PORTAL_SURFACE") or "all").strip().lower()
+    if surface not in ("all", "public", "staff"):
+        raise ConfigError(f"PORTAL_SURFACE must be all, public or staff, got {surface!r}")
+    return surface
+
+
 def _prefix(env: Mapping[str, str]) -> int:
     prefix = _int(env, "PORTAL_IPV6_PREFIX", 64, minimum=32)
     if prefix > 128:
@@ -103,6 +110,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PORTAL_UPLOAD_DIR": str(upload_dir),
         "PORTAL_PROXY_HOPS": _int(env, "PORTAL_PROXY_HOPS", 0),
         "PORTAL_IPV6_PREFIX": _prefix(env),
+        "PORTAL_SURFACE": _surface(env),
         "PORTAL_RETENTION_DAYS": _int(env, "PORTAL_RETENTION_DAYS", 90, minimum=1),
         "PORTAL_EXIT_URL": env.get("PORTAL_EXIT_URL") or "https://www.naver.com/",
         "PORTAL_HOTLINES_FILE": env.get("PORTAL_HOTLINES_FILE") or None,
