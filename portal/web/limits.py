@@ -204,4 +204,7 @@ login_per_account = limiter.limit(
 
 def init_app(app: Flask) -> None:
     limiter.init_app(app)
+    # The Limiter object outlives an app (tests build many in one process): a new app starts
+    # on its own storage, not on the in-memory fallback an earlier app's outage switched to.
+    limiter._storage_dead = False
     page_limiter.init_app(app)

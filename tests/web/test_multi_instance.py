@@ -248,14 +248,14 @@ def test_redis_down_pages_and_filing_keep_working(tmp_path: Path) -> None:
 
 @needs_redis_server
 def test_redis_dying_during_a_filing_still_shows_the_receipt(tmp_path: Path) -> None:
-    """Redis answers the limit check, then dies before the accepted filing is counted."""
+    """Redis counts the filing, then dies while the report is being stored."""
     port = servers.free_port()
     steps = ["redis-start", "file-as-redis-dies", "cases"]
     answers, log = _probe(
         tmp_path, steps, port, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0"
     )
     assert answers == [303, 1]  # stored once, and the victim is sent on to the receipt
-    assert "Failed to deduct rate limit" in log
+    assert "Traceback" not in log
 
 
 @needs_redis_server
