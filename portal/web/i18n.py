@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, g, request
 from flask.wrappers import Response
 from flask_babel import get_locale, refresh
 
+from portal.config import ConfigError
 from portal.extensions import babel
 
 LANGUAGES = ("ko", "en")
@@ -64,6 +67,25 @@ def _remember_choice(response: Response) -> Response:
     return response
 
 
+def missing_catalogs(directory: str) -> list[str]:
+    """Languages whose compiled catalog (.mo) is not in ``directory``."""
+    return [
+        language
+        for language in LANGUAGES
+        if not (Path(directory) / language / "LC_MESSAGES" / "messages.mo").is_file()
+    ]
+
+
 def init_app(app: Flask) -> None:
+    if app.config.get("PORTAL_PRODUCTION"):
+        # Without its catalog a language silently falls back to English: a Korean victim
+        # would get an English-only site. Refuse to start instead.
+        directory = app.config["BABEL_TRANSLATION_DIRECTORIES"]
+        missing = missing_catalogs(directory)
+        if missing:
+            raise ConfigError(
+                f"the compiled catalogs for {', '.join(missing)} are missing from {directory}: "
+                "run `make i18n-compile` (pybabel compile -d translations) before starting"
+            )
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_remember_choice)

@@ -81,3 +81,36 @@ def test_placeholders_survive_translation():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for translated in strings:
             assert set(pattern.findall(translated)) == wanted, message.id
+
+
+def _production(tmp_path, **overrides):
+    from portal import create_app
+    from portal.security.crypto import generate_data_key
+
+    config = {
+        "PORTAL_PRODUCTION": True,
+        "SECRET_KEY": "s" * 40,
+        "PORTAL_RECEIPT_KEY": "r" * 40,
+        "PORTAL_DATA_KEYS": generate_data_key(),
+        "PORTAL_INSTANCE_DIR": str(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+        "PORTAL_MIGRATIONS": False,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def test_production_refuses_to_start_without_the_korean_catalog(tmp_path):
+    import pytest
+
+    from portal.config import ConfigError
+
+    empty = tmp_path / "translations"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match=r"ko, en.*make i18n-compile"):
+        _production(tmp_path, BABEL_TRANSLATION_DIRECTORIES=str(empty))
+
+
+def test_production_starts_with_the_compiled_catalogs(tmp_path):
+    app = _production(tmp_path)
+    assert app.config["PORTAL_PRODUCTION"] is True
