@@ -33,7 +33,6 @@ REISSUE_REFUSED = "receipt_reissue_refused"
 
 @bp.get("/report/receipt")
 def filed_receipt() -> ResponseReturnValue:
-
     held = report_session.take_receipt()
     if held is None:
         return render_template("public/receipt_gone.html")
@@ -56,7 +55,6 @@ def filed_receipt() -> ResponseReturnValue:
 
 @bp.post("/report/saved")
 def receipt_saved() -> ResponseReturnValue:
-
     form = SavedForm()
     if not form.validate():
         abort(400)
@@ -87,9 +85,8 @@ def report_done() -> str:
 @bp.get("/report/sent")
 def already_filed() -> ResponseReturnValue:
     """The same form came twice (a double tap, or a resend after a lost answer)."""
-
-    case_ref = session.get(report_session.ALREADY)
-    if not isinstance(case_ref, str):
+    case_ref = report_session.already_filed()
+    if case_ref is None:
         return redirect(url_for("public.report"), code=303)
     refused = bool(session.pop(REISSUE_REFUSED, False))
     return render_template("public/already_filed.html", case_ref=case_ref, refused=refused)
@@ -99,7 +96,6 @@ def already_filed() -> ResponseReturnValue:
 @limits.receipt_per_client
 def reissue_receipt() -> ResponseReturnValue:
     """A new receipt, for the browser that filed, when its receipt page never arrived."""
-
     if not ConfirmForm().validate():
         abort(400)
     filed = intake.reissue_receipt(
@@ -112,6 +108,6 @@ def reissue_receipt() -> ResponseReturnValue:
         session[REISSUE_REFUSED] = True
         return redirect(url_for("public.already_filed"), code=303)
     db.session.commit()
-    session.pop(report_session.ALREADY, None)
+    report_session.forget_already_filed()
     report_session.hold_receipt(filed.receipt, filed.case.case_ref)
     return redirect(url_for("public.filed_receipt"), code=303)

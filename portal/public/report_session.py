@@ -97,7 +97,7 @@ def saving(nonce: str | None) -> tuple[str, str] | None:
     expected, receipt, case_ref = (
         crypto.ring().decrypt_text(sealed, "session.receipt_save").split("|", 2)
     )
-    if not secrets.compare_digest(expected, nonce):
+    if not secrets.compare_digest(expected.encode(), nonce.encode("utf-8", "replace")):
         return None
     return receipt, case_ref
 
@@ -110,5 +110,11 @@ def note_already_filed(case_ref: str) -> None:
     session[ALREADY] = case_ref
 
 
-def take_already_filed() -> Any:
-    return session.pop(ALREADY, None)
+def already_filed() -> str | None:
+    """The case number of the report this browser sent twice, if it did."""
+    case_ref = session.get(ALREADY)
+    return case_ref if isinstance(case_ref, str) else None
+
+
+def forget_already_filed() -> None:
+    session.pop(ALREADY, None)

@@ -191,6 +191,7 @@ def report() -> ResponseReturnValue:
     if from_another_site():
         # A form another site auto-posts: nothing it carries is kept, and the session (and
         # any status session the victim has open) is left as it was.
+        log.info("ignored a report form posted from another site")
         return redirect(url_for("public.report"), code=303)
     config = current_app.config
     form = ReportForm(max_links=config["PORTAL_MAX_LINKS"])

@@ -21,6 +21,6 @@ def from_another_site() -> bool:
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return origin == "null"  # sandboxed frames and some redirects send "null"
-    ours = urlsplit(request.host_url)
-    theirs = urlsplit(origin)
-    return (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc)
+    # Host names only: behind a proxy that terminates TLS the app may see http and another
+    # port, and a victim's own form must never be mistaken for another site's.
+    return urlsplit(origin).hostname != urlsplit(request.host_url).hostname

@@ -330,3 +330,27 @@ def test_a_draft_no_real_form_makes_is_not_kept(app, client) -> None:
     assert answer.status_code == 200  # shown from the POST: nothing was stored
     with app.app_context():
         assert db.session.scalars(select(Draft)).all() == []
+
+
+@pytest.mark.parametrize("nonce", ["한글", "x" * 5000, "", "\u202e"])
+def test_a_hostile_receipt_page_nonce_gets_no_receipt_and_no_500(app, client, nonce) -> None:
+    token, key = open_form(client, "en")
+    client.post("/report", data=report_data(csrf_token=token, submission_key=key))
+    page = page_text(client.get("/report/receipt"))
+    receipt = RECEIPT.search(page).group(1)
+    answer = client.post(
+        "/report/saved", data={"csrf_token": csrf_token(page), "nonce": nonce, "download": "1"}
+    )
+    assert answer.status_code == 303
+    assert receipt not in answer.get_data(as_text=True)
+
+
+def test_the_victims_own_form_behind_a_tls_proxy_is_not_taken_for_another_sites(
+    app, client
+) -> None:
+    """An older browser sends Origin only; the app behind the proxy sees http."""
+    token, key = open_form(client, "en")
+    data = report_data(csrf_token=token, submission_key=key, switch_lang="ko")
+    answer = client.post("/report", data=data, headers={"Origin": "https://localhost"})
+    assert answer.status_code == 303
+    assert "A bot made fake images from my profile photo." in page_text(client.get("/report"))
