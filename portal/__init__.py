@@ -35,7 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from portal.extensions import csrf, db, login_manager
     from portal.security import crypto
-    from portal.web import bodies, errors, headers, i18n, limits, logs, surfaces
+    from portal.web import bodies, errors, headers, i18n, limits, logs, sealer, surfaces
 
     crypto.init_app(app)
     logs.init_app(app)
@@ -53,6 +53,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
+    sealer.init_app(app)
 
     from portal import models  # noqa: F401  (register tables with the metadata)
     from portal.public import bp as public_bp

@@ -11,7 +11,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 # Secrets production must be given; development generates them once under instance/.
-REQUIRED_SECRETS = ("PORTAL_SECRET_KEY", "PORTAL_RECEIPT_KEY", "PORTAL_DATA_KEYS")
+REQUIRED_SECRETS = (
+    "PORTAL_SECRET_KEY",
+    "PORTAL_RECEIPT_KEY",
+    "PORTAL_DATA_KEYS",
+    "PORTAL_AUDIT_KEY",
+)
 
 # Named rate limits (limits syntax; several separated by ";").
 DEFAULT_LIMITS = {
@@ -58,11 +63,11 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
-def _surface(env: Mapping[str, str]) -> str:
-    surface = (env.get("PORTAL_SURFACE") or "all").strip().lower()
-    if surface not in ("all", "public", "staff"):
-        raise ConfigError(f"PORTAL_SURFACE must be all, public or staff, got {surface!r}")
-    return surface
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _prefix(env: Mapping[str, str]) -> int:
@@ -105,12 +110,20 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SECRET_KEY": env.get("PORTAL_SECRET_KEY") or None,
         "PORTAL_RECEIPT_KEY": env.get("PORTAL_RECEIPT_KEY") or None,
         "PORTAL_DATA_KEYS": env.get("PORTAL_DATA_KEYS") or None,
+        "PORTAL_AUDIT_KEY": env.get("PORTAL_AUDIT_KEY") or None,
+        "PORTAL_AUDIT_PUBLIC_KEY": env.get("PORTAL_AUDIT_PUBLIC_KEY") or None,
+        # How often each app process seals new audit entries into the chain (0: never;
+        # then run `flask --app portal audit seal --follow` as its own service).
+        "PORTAL_AUDIT_SEAL_SECONDS": _int(env, "PORTAL_AUDIT_SEAL_SECONDS", 2),
+        "PORTAL_AUDIT_PENDING_MINUTES": _int(env, "PORTAL_AUDIT_PENDING_MINUTES", 5, minimum=1),
         "SQLALCHEMY_DATABASE_URI": env.get("PORTAL_DATABASE_URL") or default_db,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PORTAL_UPLOAD_DIR": str(upload_dir),
         "PORTAL_PROXY_HOPS": _int(env, "PORTAL_PROXY_HOPS", 0),
         "PORTAL_IPV6_PREFIX": _prefix(env),
-        "PORTAL_SURFACE": _surface(env),
+        "PORTAL_SURFACE": _choice(env, "PORTAL_SURFACE", "all", ("all", "public", "staff")),
+        # Values sealed before row binding open until `keys rotate` has re-sealed them all.
+        "PORTAL_UNBOUND_VALUES": _choice(env, "PORTAL_UNBOUND_VALUES", "open", ("open", "refuse")),
         "PORTAL_RETENTION_DAYS": _int(env, "PORTAL_RETENTION_DAYS", 90, minimum=1),
         "PORTAL_EXIT_URL": env.get("PORTAL_EXIT_URL") or "https://www.naver.com/",
         "PORTAL_HOTLINES_FILE": env.get("PORTAL_HOTLINES_FILE") or None,

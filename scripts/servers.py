@@ -131,6 +131,7 @@ def portal_env(
         PORTAL_SECRET_KEY=secrets.token_urlsafe(48),
         PORTAL_RECEIPT_KEY=secrets.token_urlsafe(48),
         PORTAL_DATA_KEYS=generate_data_key(),
+        PORTAL_AUDIT_KEY=secrets.token_urlsafe(48),
         PORTAL_DATABASE_URL=database_url,
         PORTAL_RATELIMIT_STORAGE_URI=redis_url,
         PORTAL_PROXY_HOPS="1",

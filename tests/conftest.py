@@ -26,6 +26,7 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from portal import create_app  # noqa: E402
+from portal.cases.counters import SHARDS  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.security.crypto import generate_data_key  # noqa: E402
 
@@ -41,8 +42,8 @@ _pg_schema_ready = False
 
 def _seed_fixed_rows() -> None:
     db.session.execute(
-        text("INSERT INTO status_counts (status, cases) VALUES (:s, 0)"),
-        [{"s": status} for status in STATUSES],
+        text("INSERT INTO status_counts (status, shard, cases) VALUES (:s, :n, 0)"),
+        [{"s": status, "n": shard} for status in STATUSES for shard in range(SHARDS)],
     )
     db.session.execute(
         text("INSERT INTO audit_head (id, last_hash, entries) VALUES (1, :h, 0)"), {"h": "0" * 64}
@@ -82,6 +83,9 @@ def build_app(backend: str, tmp_path: Any, fresh: bool = True, **overrides: Any)
         "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
         "PORTAL_RECEIPT_KEY": "test-receipt-key",
         "PORTAL_DATA_KEYS": TEST_DATA_KEY,
+        "PORTAL_AUDIT_KEY": "test-audit-key",
+        # Tests seal audit entries when they mean to (sequencer.seal_all), not in a thread.
+        "PORTAL_AUDIT_SEAL_SECONDS": 0,
         "RATELIMIT_KEY_PREFIX": "test-" + uuid.uuid4().hex[:12],
         "SERVER_NAME": None,
     }
@@ -105,6 +109,9 @@ def build_app(backend: str, tmp_path: Any, fresh: bool = True, **overrides: Any)
 
 
 def _dispose(app: Flask) -> None:
+    sealer = app.extensions.get("portal_sealer")
+    if sealer is not None:
+        sealer.stop()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

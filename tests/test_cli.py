@@ -39,6 +39,8 @@ def accounts_in(app: Flask) -> dict[str, Staff]:
 
 
 def audit_ok(app: Flask) -> str:
+    sealed = run(app, "audit", "seal")
+    assert sealed.exit_code == 0 and "sealed" in sealed.output, sealed.output
     result = run(app, "audit", "verify")
     assert result.exit_code == 0, result.output
     assert "audit trail intact" in result.output

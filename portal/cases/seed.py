@@ -1,9 +1,7 @@
 """Synthetic cases for benchmarks and demos (`flask --app portal dev seed --cases N`).
 
-Rows go in with bulk Core inserts, a batch at a time. Encrypting a million descriptions one
-by one would dominate the run, so each batch shares one sealed description (and one sealed
-contact address): every value still opens with the key ring, which is all a benchmark needs
-(the same plaintext under the same nonce reveals only that the rows are equal).
+Rows go in with bulk Core inserts, a batch at a time. Each sealed value is bound to its own
+case (portal.models.sealed), so it is encrypted per row, as a real filing's would be.
 Case numbers start with ``S`` so they never collide with real ones (``YYYYMMDD-NNNNNN``).
 """
 
@@ -26,6 +24,7 @@ from portal.choices import HARMS, HELP, PRIORITY_RANK
 from portal.extensions import Session, table_of
 from portal.links.platforms import PLATFORMS
 from portal.models import Case, Staff, utcnow
+from portal.models.sealed import row_identity
 from portal.security import crypto
 
 KOREA = ZoneInfo("Asia/Seoul")
@@ -192,11 +191,16 @@ def _batches(
 
 def _seal(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ring = crypto.ring()
-    description = ring.encrypt_text(DESCRIPTION, "case.description")
-    contact = ring.encrypt_text(CONTACT_EMAIL, "case.contact_email")
     for row in rows:
-        row["sealed_description"] = description if row.pop("has_description") else None
-        row["sealed_contact_email"] = contact if row.pop("has_contact") else None
+        identity = row_identity("case_ref", row["case_ref"])
+        description = row.pop("has_description")
+        contact = row.pop("has_contact")
+        row["sealed_description"] = (
+            ring.encrypt_text(DESCRIPTION, "case.description", identity) if description else None
+        )
+        row["sealed_contact_email"] = (
+            ring.encrypt_text(CONTACT_EMAIL, "case.contact_email", identity) if contact else None
+        )
     return rows
 
 

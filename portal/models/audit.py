@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit trail."""
+"""The append-only audit trail: entries keyed by their writers, chained by one sequencer."""
 
 from __future__ import annotations
 
@@ -12,6 +12,11 @@ from portal.models.types import UTCDateTime, utcnow
 
 
 class AuditEntry(Model):
+    """One event. The writer stores ``nonce`` and ``entry_mac`` (an HMAC of the entry under
+    PORTAL_AUDIT_KEY) in its own transaction; the sequencer later gives it ``seq`` and the
+    chain link ``prev_hash`` → ``entry_hash``. Entries from before the keyed chain have no
+    ``entry_mac`` and an unkeyed SHA-256 link."""
+
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -21,15 +26,18 @@ class AuditEntry(Model):
     action: Mapped[str] = mapped_column(String(40), index=True)
     case_ref: Mapped[str | None] = mapped_column(String(20), index=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON, never victim text
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str | None] = mapped_column(String(32))
+    entry_mac: Mapped[str | None] = mapped_column(String(64), unique=True)
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class AuditHead(Model):
-    """One row: the newest entry's hash and the entry count.
+    """One row: the newest sealed entry's chain hash and sequence number.
 
-    Writers lock it to append in order; verification compares it with the last entry,
-    so deleting entries from the end of the trail is detected too.
+    Only the sequencer writes it (a compare-and-set on ``entries``); verification compares
+    it with the last sealed entry, and a signed checkpoint kept off-site pins it.
     """
 
     __tablename__ = "audit_head"

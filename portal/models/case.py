@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.choices import HARMS, HELP, OPEN_STATUSES, codes_of
 from portal.extensions import Model
-from portal.security.crypto import EncryptedText
 
 if TYPE_CHECKING:
     from portal.models.files import EvidenceFile
     from portal.models.staff import Staff
+from portal.models.sealed import EncryptedText
 from portal.models.types import UTCDateTime, utcnow
 
 OPEN_CASES_SQL = "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"
@@ -57,11 +57,19 @@ class Case(Model):
     preserve_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    description: Mapped[str | None] = mapped_column(EncryptedText("case.description"))
+    description: Mapped[str | None] = mapped_column(
+        EncryptedText("case.description", row="case_ref")
+    )
     contact_method: Mapped[str] = mapped_column(String(10), default="none")
-    contact_email: Mapped[str | None] = mapped_column(EncryptedText("case.contact_email"))
-    contact_phone: Mapped[str | None] = mapped_column(EncryptedText("case.contact_phone"))
-    contact_times: Mapped[str | None] = mapped_column(EncryptedText("case.contact_times"))
+    contact_email: Mapped[str | None] = mapped_column(
+        EncryptedText("case.contact_email", row="case_ref")
+    )
+    contact_phone: Mapped[str | None] = mapped_column(
+        EncryptedText("case.contact_phone", row="case_ref")
+    )
+    contact_times: Mapped[str | None] = mapped_column(
+        EncryptedText("case.contact_times", row="case_ref")
+    )
     phone_call_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     voicemail_ok: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -128,12 +136,12 @@ class Link(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
-    url: Mapped[str] = mapped_column(EncryptedText("link.url"))
+    url: Mapped[str] = mapped_column(EncryptedText("link.url", row="case_id"))
     url_hash: Mapped[str] = mapped_column(String(64), index=True)
     source_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     platform: Mapped[str] = mapped_column(String(20), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str | None] = mapped_column(EncryptedText("link.note"))
+    note: Mapped[str | None] = mapped_column(EncryptedText("link.note", row="case_id"))
     takedown_status: Mapped[str] = mapped_column(String(20), default="reported")
     takedown_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -149,7 +157,7 @@ class Message(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     sender: Mapped[str] = mapped_column(String(10))  # "victim" or "staff"
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    body: Mapped[str] = mapped_column(EncryptedText("message.body"))
+    body: Mapped[str] = mapped_column(EncryptedText("message.body", row="case_id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="messages")
@@ -164,7 +172,7 @@ class Note(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     kind: Mapped[str] = mapped_column(String(10), default="note")  # note, priority, hold
-    body: Mapped[str] = mapped_column(EncryptedText("note.body"))
+    body: Mapped[str] = mapped_column(EncryptedText("note.body", row="case_id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="notes")
@@ -172,9 +180,14 @@ class Note(Model):
 
 class StatusCount(Model):
     """Cases per status, kept up to date in the same transaction as every status change,
-    so the queue's tabs never count a million rows."""
+    so the queue's tabs never count a million rows.
+
+    Each status has several rows (``shard``); a change bumps one picked at random and
+    readers add them up, so concurrent filings do not queue behind one locked row.
+    """
 
     __tablename__ = "status_counts"
 
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     cases: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,8 +8,8 @@ from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model
+from portal.models.sealed import EncryptedText
 from portal.models.types import UTCDateTime, utcnow
-from portal.security.crypto import EncryptedText
 
 
 class Draft(Model):
@@ -21,7 +21,7 @@ class Draft(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Whose drafts these are (the keyed hash limits use), so one client can hold only a few.
     owner: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[str] = mapped_column(EncryptedText("draft.payload"))
+    payload: Mapped[str] = mapped_column(EncryptedText("draft.payload", row="token_hash"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

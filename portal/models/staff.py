@@ -9,8 +9,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model
+from portal.models.sealed import EncryptedText
 from portal.models.types import UTCDateTime, utcnow
-from portal.security.crypto import EncryptedText
 
 
 class Staff(UserMixin, Model):
@@ -21,7 +21,7 @@ class Staff(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(10), default="staff")  # "staff" or "admin"
     language: Mapped[str] = mapped_column(String(5), default="ko")
-    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("staff.totp_secret"))
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("staff.totp_secret", row="email"))
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     session_token: Mapped[str | None] = mapped_column(String(64))

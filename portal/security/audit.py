@@ -1,7 +1,11 @@
 """Writing and verifying the tamper-evident audit trail.
 
-Each entry's hash covers its own fields and the previous entry's hash, so an edited,
-deleted or reordered entry breaks the chain. Entries never hold victim text: only who,
+A writer stores each entry with a random nonce and an HMAC of its fields under
+PORTAL_AUDIT_KEY, in the caller's transaction and without any shared lock. The sequencer
+(``portal.security.sequencer``) later gives entries their place in the chain: a sequence
+number and a link, the HMAC of the previous link and the entry's own HMAC. Someone who can
+write the database but does not hold the key can neither forge an entry nor re-chain the
+trail after editing, deleting or reordering one. Entries never hold victim text: only who,
 when, what, which case, and codes or counts.
 """
 
@@ -9,20 +13,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 
 from portal.extensions import Session
 from portal.models import AuditEntry, AuditHead, Staff, utcnow
+from portal.security import crypto
 
 GENESIS = "0" * 64
+ENTRY_SCHEME = "audit-entry-v2"
+LINK_SCHEME = "audit-link-v2"
 
 
-def _entry_digest(
-    prev_hash: str,
+def _canonical(values: list[Any]) -> bytes:
+    return json.dumps(values, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def entry_mac(
+    nonce: str,
     created_at: datetime,
     actor_id: int | None,
     actor: str,
@@ -30,23 +42,18 @@ def _entry_digest(
     case_ref: str | None,
     detail: str,
 ) -> str:
-    canonical = json.dumps(
-        [prev_hash, created_at.isoformat(), actor_id, actor, action, case_ref, detail],
-        ensure_ascii=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    fields = [ENTRY_SCHEME, nonce, created_at.isoformat(), actor_id, actor, action, case_ref]
+    return crypto.audit_mac(_canonical([*fields, detail]))
 
 
-def _locked_head(session: Session) -> AuditHead:
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_hash=GENESIS, entries=0)
-        session.add(head)
-        session.flush()
-    return head
+def link_mac(prev_hash: str, seq: int, mac: str) -> str:
+    return crypto.audit_mac(_canonical([LINK_SCHEME, prev_hash, seq, mac]))
+
+
+def _legacy_digest(row: Row[Any]) -> str:
+    """The unkeyed SHA-256 link of entries written before PORTAL_AUDIT_KEY existed."""
+    fields = [row.prev_hash, row.created_at.isoformat(), row.actor_id, row.actor, row.action]
+    return hashlib.sha256(_canonical([*fields, row.case_ref, row.detail])).hexdigest()
 
 
 def record(
@@ -59,14 +66,11 @@ def record(
     **detail: Any,
 ) -> AuditEntry:
     """Append an entry in the caller's transaction; it commits or rolls back with it."""
-    head = _locked_head(session)
     created_at = utcnow()
     actor_label = staff.email if staff is not None else (actor or "system")
     actor_id = staff.id if staff is not None else None
     detail_json = json.dumps(detail, sort_keys=True, ensure_ascii=True, default=str)
-    entry_hash = _entry_digest(
-        head.last_hash, created_at, actor_id, actor_label, action, case_ref, detail_json
-    )
+    nonce = secrets.token_hex(16)
     entry = AuditEntry(
         created_at=created_at,
         actor_id=actor_id,
@@ -74,12 +78,12 @@ def record(
         action=action,
         case_ref=case_ref,
         detail=detail_json,
-        prev_hash=head.last_hash,
-        entry_hash=entry_hash,
+        nonce=nonce,
+        entry_mac=entry_mac(
+            nonce, created_at, actor_id, actor_label, action, case_ref, detail_json
+        ),
     )
     session.add(entry)
-    head.last_hash = entry_hash
-    head.entries += 1
     return entry
 
 
@@ -89,49 +93,106 @@ class ChainReport:
     checked: int
     broken_at: int | None = None
     problem: str = ""
+    legacy: int = 0  # of ``checked``: entries from before the keyed chain
+    pending: int = 0  # recent entries not sealed yet
+    head_seq: int = 0
+    head_hash: str = GENESIS
 
 
-def verify(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the chain in id order; report the first entry whose link or content is wrong."""
-    expected_prev = GENESIS
-    checked = 0
-    last_id = 0
-    columns = (
-        AuditEntry.id,
-        AuditEntry.prev_hash,
-        AuditEntry.created_at,
-        AuditEntry.actor_id,
-        AuditEntry.actor,
-        AuditEntry.action,
-        AuditEntry.case_ref,
-        AuditEntry.detail,
-        AuditEntry.entry_hash,
+_COLUMNS = (
+    AuditEntry.id,
+    AuditEntry.seq,
+    AuditEntry.nonce,
+    AuditEntry.entry_mac,
+    AuditEntry.prev_hash,
+    AuditEntry.entry_hash,
+    AuditEntry.created_at,
+    AuditEntry.actor_id,
+    AuditEntry.actor,
+    AuditEntry.action,
+    AuditEntry.case_ref,
+    AuditEntry.detail,
+)
+
+
+def _content_ok(row: Any) -> bool:
+    if row.nonce is None or row.entry_mac is None:
+        return False
+    expected = entry_mac(
+        row.nonce, row.created_at, row.actor_id, row.actor, row.action, row.case_ref, row.detail
     )
+    return crypto.digests_equal(expected, row.entry_mac)
+
+
+class _Walk:
+    """The chain as read so far, in sequence order."""
+
+    def __init__(self) -> None:
+        self.prev = GENESIS
+        self.seq = 0
+        self.legacy = 0
+        self.keyed = False
+
+    def problem(self, row: Any) -> str | None:
+        if row.seq != self.seq + 1:
+            return f"entry number {self.seq + 1} is missing"
+        if row.prev_hash != self.prev:
+            return "previous-hash link does not match"
+        if row.entry_mac is None:
+            if self.keyed:
+                return "an unkeyed entry appears inside the keyed chain"
+            if _legacy_digest(row) != row.entry_hash:
+                return "entry content was changed"
+            self.legacy += 1
+        else:
+            self.keyed = True
+            if not _content_ok(row):
+                return "entry content was changed"
+            expected = link_mac(row.prev_hash, row.seq, row.entry_mac)
+            if not crypto.digests_equal(expected, row.entry_hash or ""):
+                return "chain link was changed"
+        self.prev, self.seq = row.entry_hash, row.seq
+        return None
+
+
+def verify(
+    session: Session, pending_grace: timedelta = timedelta(minutes=5), batch: int = 5000
+) -> ChainReport:
+    """Walk the sealed chain in sequence order, then check the entries waiting for a seal.
+
+    Unsealed entries must carry a valid HMAC and be younger than ``pending_grace``: an
+    older one means no sequencer is running (or an entry was slipped in by hand).
+    """
+    walk = _Walk()
     while True:
         rows = session.execute(
-            select(*columns).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+            select(*_COLUMNS).where(AuditEntry.seq > walk.seq).order_by(AuditEntry.seq).limit(batch)
         ).all()
         if not rows:
             break
         for row in rows:
-            if row.prev_hash != expected_prev:
-                return ChainReport(False, checked, row.id, "previous-hash link does not match")
-            recomputed = _entry_digest(
-                row.prev_hash,
-                row.created_at,
-                row.actor_id,
-                row.actor,
-                row.action,
-                row.case_ref,
-                row.detail,
-            )
-            if recomputed != row.entry_hash:
-                return ChainReport(False, checked, row.id, "entry content was changed")
-            expected_prev = row.entry_hash
-            checked += 1
-            last_id = row.id
+            problem = walk.problem(row)
+            if problem:
+                return ChainReport(False, walk.seq, row.id, problem, legacy=walk.legacy)
+    done: dict[str, Any] = {"checked": walk.seq, "legacy": walk.legacy, "head_seq": walk.seq}
     head = session.get(AuditHead, 1)
     head_hash, head_count = (head.last_hash, head.entries) if head else (GENESIS, 0)
-    if head_hash != expected_prev or head_count != checked:
-        return ChainReport(False, checked, None, "entries are missing from the end of the trail")
-    return ChainReport(True, checked)
+    if head_hash != walk.prev or head_count != walk.seq:
+        return ChainReport(False, problem="entries are missing from the end of the trail", **done)
+    pending = 0
+    too_old = utcnow() - pending_grace
+    unsealed = select(*_COLUMNS).where(AuditEntry.seq.is_(None)).order_by(AuditEntry.id)
+    for row in session.execute(unsealed):
+        if not _content_ok(row):
+            return ChainReport(False, broken_at=row.id, problem="entry content was changed", **done)
+        if row.created_at < too_old:
+            problem = "an entry has waited too long to be sealed: is the sequencer running?"
+            return ChainReport(False, broken_at=row.id, problem=problem, **done)
+        pending += 1
+    return ChainReport(True, pending=pending, head_hash=walk.prev, **done)
+
+
+def unsealed_count(session: Session) -> int:
+    return session.execute(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.seq.is_(None))
+    ).scalar_one()

@@ -1,8 +1,10 @@
-"""Field and file encryption, keyed hashes and the key ring: the only module that touches keys.
+"""Field and file encryption, keyed hashes and the key ring: the only module that holds keys.
 
-Text is sealed with AES-256-GCM as ``e1.<key id>.<base64url(nonce | ciphertext)>``; the
-column's purpose (``case.description``, ...) is the associated data, so a ciphertext copied
-into another column does not open. ``PORTAL_DATA_KEYS`` is ``id:key[,id:key...]``; the first
+Text is sealed with AES-256-GCM as ``e2.<key id>.<base64url(nonce | ciphertext)>``; the
+associated data is the column's purpose (``case.description``, ...) and the row it belongs
+to (portal.models.sealed says which), so a ciphertext copied into another column, another
+row or another case does not open. ``e1`` values, from before row binding, name only the
+column. ``PORTAL_DATA_KEYS`` is ``id:key[,id:key...]``; the first
 key seals new data and any listed key opens old data.
 """
 
@@ -24,12 +26,11 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask, current_app
-from sqlalchemy import Text
-from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
 
-TEXT_PREFIX = "e1"
+TEXT_PREFIX = "e1"  # bound to its column only (values written before row binding)
+BOUND_PREFIX = "e2"  # bound to its column and its row
 FILE_MAGIC = b"PEF1"
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 DEV_SECRETS_NAME = "dev-secrets.json"
@@ -51,6 +52,10 @@ def _b64d(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _bound(purpose: str, row: str) -> str:
+    return f"{purpose}\x00{row}"
+
+
 def generate_data_key() -> str:
     """A new ``id:key`` entry for PORTAL_DATA_KEYS."""
     return f"k{secrets.token_hex(4)}:{_b64e(AESGCM.generate_key(bit_length=256))}"
@@ -60,9 +65,10 @@ def generate_data_key() -> str:
 class KeyRing:
     keys: dict[str, bytes]
     primary_id: str
+    accept_unbound: bool = True  # PORTAL_UNBOUND_VALUES=open|refuse
 
     @classmethod
-    def parse(cls, setting: str) -> KeyRing:
+    def parse(cls, setting: str, accept_unbound: bool = True) -> KeyRing:
         keys: dict[str, bytes] = {}
         primary = None
         for entry in (part.strip() for part in setting.split(",")):
@@ -83,7 +89,7 @@ class KeyRing:
             primary = primary or key_id
         if primary is None:
             raise KeyRingError("PORTAL_DATA_KEYS holds no key")
-        return cls(keys=keys, primary_id=primary)
+        return cls(keys=keys, primary_id=primary, accept_unbound=accept_unbound)
 
     def _open_key(self, key_id: str) -> AESGCM:
         try:
@@ -91,28 +97,50 @@ class KeyRing:
         except KeyError:
             raise DecryptionError(f"no key with id {key_id!r} in the ring") from None
 
-    def encrypt_text(self, plaintext: str, purpose: str) -> str:
+    def encrypt_text(self, plaintext: str, purpose: str, row: str | None = None) -> str:
+        """Seal text for a column (``purpose``) and, when given, the row it belongs to."""
+        prefix, aad = (
+            (TEXT_PREFIX, purpose) if row is None else (BOUND_PREFIX, _bound(purpose, row))
+        )
         nonce = os.urandom(12)
         sealed = AESGCM(self.keys[self.primary_id]).encrypt(
-            nonce, plaintext.encode("utf-8"), purpose.encode("ascii")
+            nonce, plaintext.encode("utf-8"), aad.encode("utf-8")
         )
-        return f"{TEXT_PREFIX}.{self.primary_id}.{_b64e(nonce + sealed)}"
+        return f"{prefix}.{self.primary_id}.{_b64e(nonce + sealed)}"
 
-    def decrypt_text(self, token: str, purpose: str) -> str:
+    def decrypt_text(
+        self, token: str, purpose: str, row: str | None = None, *, unbound: bool | None = None
+    ) -> str:
+        """Open a value sealed by ``encrypt_text`` for this column (and row).
+
+        A row-bound value opens only with the row it was sealed for. An older value bound
+        to its column alone opens while ``unbound`` allows it (until `keys rotate` has
+        re-sealed everything and PORTAL_UNBOUND_VALUES=refuse).
+        """
         prefix, _, rest = token.partition(".")
         key_id, _, body = rest.partition(".")
-        if prefix != TEXT_PREFIX or not body:
-            raise DecryptionError("not an encrypted value")
+        if prefix == BOUND_PREFIX and row is not None and body:
+            aad = _bound(purpose, row)
+        elif prefix == TEXT_PREFIX and body and (row is None or self._unbound_ok(unbound)):
+            aad = purpose
+        else:
+            raise DecryptionError("not an encrypted value for this row")
         try:
             raw = _b64d(body)
-            opened = self._open_key(key_id).decrypt(raw[:12], raw[12:], purpose.encode("ascii"))
+            opened = self._open_key(key_id).decrypt(raw[:12], raw[12:], aad.encode("utf-8"))
         except (InvalidTag, binascii.Error, ValueError) as exc:
             raise DecryptionError("value does not open with its key") from exc
         return opened.decode("utf-8")
 
+    def _unbound_ok(self, unbound: bool | None) -> bool:
+        return self.accept_unbound if unbound is None else unbound
+
+    def is_bound(self, token: str) -> bool:
+        return token.startswith(BOUND_PREFIX + ".")
+
     def text_key_id(self, token: str) -> str | None:
         parts = token.split(".", 2)
-        return parts[1] if len(parts) == 3 and parts[0] == TEXT_PREFIX else None
+        return parts[1] if len(parts) == 3 and parts[0] in (TEXT_PREFIX, BOUND_PREFIX) else None
 
     def encrypt_bytes(self, data: bytes, purpose: str) -> bytes:
         nonce = os.urandom(12)
@@ -143,6 +171,7 @@ class Secrets:
     ring: KeyRing
     receipt_key: bytes
     lookup_key: bytes  # keyed hashes of links and client addresses
+    audit_key: bytes  # the audit trail's entry and chain HMACs; never in the database
 
 
 def _derive(master: str, label: str) -> bytes:
@@ -163,6 +192,7 @@ def ensure_dev_secrets(instance_dir: str | os.PathLike[str]) -> dict[str, str]:
             "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
             "PORTAL_RECEIPT_KEY": secrets.token_urlsafe(48),
             "PORTAL_DATA_KEYS": generate_data_key(),
+            "PORTAL_AUDIT_KEY": secrets.token_urlsafe(48),
         }
         fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=".dev-secrets-")
         try:
@@ -182,26 +212,32 @@ def ensure_dev_secrets(instance_dir: str | os.PathLike[str]) -> dict[str, str]:
     return json.loads(target.read_text(encoding="utf-8"))
 
 
+_DEV_FILLED = ("SECRET_KEY", "PORTAL_RECEIPT_KEY", "PORTAL_DATA_KEYS", "PORTAL_AUDIT_KEY")
+
+
 def init_app(app: Flask) -> None:
     """Resolve secrets (generating local ones in development) and install the key ring."""
     config = app.config
-    if not config.get("PORTAL_PRODUCTION") and not all(
-        config.get(name) for name in ("SECRET_KEY", "PORTAL_RECEIPT_KEY", "PORTAL_DATA_KEYS")
-    ):
+    if not config.get("PORTAL_PRODUCTION") and not all(config.get(n) for n in _DEV_FILLED):
         local = ensure_dev_secrets(config["PORTAL_INSTANCE_DIR"])
-        config["SECRET_KEY"] = config.get("SECRET_KEY") or local["PORTAL_SECRET_KEY"]
-        config["PORTAL_RECEIPT_KEY"] = (
-            config.get("PORTAL_RECEIPT_KEY") or local["PORTAL_RECEIPT_KEY"]
+        # Files written before the audit key existed: derive it, identically in every process.
+        local.setdefault(
+            "PORTAL_AUDIT_KEY", _b64e(_derive(local["PORTAL_SECRET_KEY"], "dev-audit"))
         )
-        config["PORTAL_DATA_KEYS"] = config.get("PORTAL_DATA_KEYS") or local["PORTAL_DATA_KEYS"]
+        local["SECRET_KEY"] = local["PORTAL_SECRET_KEY"]
+        for name in _DEV_FILLED:
+            config[name] = config.get(name) or local[name]
     app.extensions["portal_secrets"] = Secrets(
-        ring=KeyRing.parse(config["PORTAL_DATA_KEYS"]),
+        ring=KeyRing.parse(
+            config["PORTAL_DATA_KEYS"], accept_unbound=config["PORTAL_UNBOUND_VALUES"] == "open"
+        ),
         receipt_key=_derive(config["PORTAL_RECEIPT_KEY"], "receipt"),
         lookup_key=_derive(config["SECRET_KEY"], "lookup"),
+        audit_key=_derive(config["PORTAL_AUDIT_KEY"], "audit"),
     )
     # The keys live in the ring now; nothing else should read them from config.
-    config["PORTAL_DATA_KEYS"] = "(loaded)"
-    config["PORTAL_RECEIPT_KEY"] = "(loaded)"
+    for name in ("PORTAL_DATA_KEYS", "PORTAL_RECEIPT_KEY", "PORTAL_AUDIT_KEY"):
+        config[name] = "(loaded)"
 
 
 def _secrets() -> Secrets:
@@ -224,30 +260,15 @@ def lookup_digest(purpose: str, value: str) -> str:
     return hmac.new(_secrets().lookup_key, message, hashlib.sha256).hexdigest()
 
 
+def audit_mac(message: bytes) -> str:
+    """The audit trail's HMAC: whoever can write the database but lacks the key cannot
+    forge or re-chain an entry."""
+    return hmac.new(_secrets().audit_key, message, hashlib.sha256).hexdigest()
+
+
 def digests_equal(left: str, right: str) -> bool:
     return hmac.compare_digest(left.encode("ascii"), right.encode("ascii"))
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-class EncryptedText(TypeDecorator[str]):
-    """A text column stored sealed under the key ring; the purpose binds it to its column."""
-
-    impl = Text
-    cache_ok = True
-
-    def __init__(self, purpose: str) -> None:
-        super().__init__()
-        self.purpose = purpose
-
-    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
-        if value is None:
-            return None
-        return ring().encrypt_text(value, self.purpose)
-
-    def process_result_value(self, value: str | None, dialect: object) -> str | None:
-        if value is None:
-            return None
-        return ring().decrypt_text(value, self.purpose)

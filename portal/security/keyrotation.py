@@ -1,7 +1,9 @@
 """Re-encrypting every sealed database value under the primary key, in batches, online.
 
-New writes already use the first key of PORTAL_DATA_KEYS; this moves old rows over so the
-old key can be removed afterwards (evidence files: portal.evidence.storage.reseal_all).
+New writes already use the first key of PORTAL_DATA_KEYS and bind each value to its row;
+this moves old values over (another key, or sealed before row binding) so the old key can
+be removed afterwards and PORTAL_UNBOUND_VALUES set to refuse (evidence files:
+portal.evidence.storage.reseal_all).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Text, select, type_coerce, update
 
 from portal.extensions import Model, Session, rows_changed, table_of
-from portal.models import Case, Link, Message, Note, Staff
+from portal.models import Case, Draft, Link, Message, Note, Staff
+from portal.models.sealed import EncryptedText, row_identity
 from portal.security import crypto
 
 ENCRYPTED_COLUMNS = (
@@ -20,6 +23,7 @@ ENCRYPTED_COLUMNS = (
     (Message, ("body",)),
     (Note, ("body",)),
     (Staff, ("totp_secret",)),
+    (Draft, ("payload",)),
 )
 
 
@@ -33,11 +37,16 @@ class RotationReport:
         return sum(self.values.values()) + self.files
 
 
-def _purpose(model: type[Model], column: str) -> str:
+def _column_type(model: type[Model], column: str) -> EncryptedText:
     column_type = table_of(model).c[column].type
-    if not isinstance(column_type, crypto.EncryptedText):
+    if not isinstance(column_type, EncryptedText):
         raise TypeError(f"{model.__name__}.{column} is not an encrypted column")
-    return column_type.purpose
+    return column_type
+
+
+def _row_attribute(model: type[Model], columns: tuple[str, ...]) -> str:
+    (row,) = {_column_type(model, name).row for name in columns}
+    return row
 
 
 def rotate_values(session: Session, batch: int = 500) -> RotationReport:
@@ -47,10 +56,11 @@ def rotate_values(session: Session, batch: int = 500) -> RotationReport:
     for model, columns in ENCRYPTED_COLUMNS:
         table = table_of(model)
         raw = [type_coerce(table.c[name], Text).label(name) for name in columns]
+        row_attribute = _row_attribute(model, columns)
         last_id = 0
         while True:
             rows = session.execute(
-                select(table.c.id, *raw)
+                select(table.c.id, table.c[row_attribute].label("row_identity"), *raw)
                 .where(table.c.id > last_id)
                 .order_by(table.c.id)
                 .limit(batch)
@@ -61,10 +71,14 @@ def rotate_values(session: Session, batch: int = 500) -> RotationReport:
                 last_id = row.id
                 for name in columns:
                     sealed = getattr(row, name)
-                    if sealed is None or ring.text_key_id(sealed) == ring.primary_id:
+                    if sealed is None or (
+                        ring.text_key_id(sealed) == ring.primary_id and ring.is_bound(sealed)
+                    ):
                         continue
-                    purpose = _purpose(model, name)
-                    fresh = ring.encrypt_text(ring.decrypt_text(sealed, purpose), purpose)
+                    purpose = _column_type(model, name).purpose
+                    identity = row_identity(row_attribute, row.row_identity)
+                    plain = ring.decrypt_text(sealed, purpose, identity, unbound=True)
+                    fresh = ring.encrypt_text(plain, purpose, identity)
                     # Compare-and-set: a value erased or rewritten since we read it (a
                     # withdrawal, a purge, a 2FA reset) is left alone, never brought back.
                     done = rows_changed(

@@ -18,8 +18,8 @@ from portal.cases import counters, retention, workflow
 from portal.cases.intake import Filing, file_case
 from portal.cases.receipts import receipt_hash
 from portal.extensions import db
-from portal.models import Case, Message, Staff, utcnow
-from portal.security import audit
+from portal.models import AuditEntry, Case, Message, Staff, utcnow
+from portal.security import audit, sequencer
 from tests import factories
 
 Job = Callable[[threading.Barrier], Any]
@@ -174,8 +174,8 @@ def test_victim_message_and_status_change_both_survive(race_app: Flask) -> None:
             case = db.session.get(Case, case_id)
             assert case.status == "triage"
             assert case.victim_unread is True
-            bodies = db.session.scalars(select(Message.body).where(Message.case_id == case_id))
-            assert list(bodies) == ["답장입니다"]
+            messages = db.session.scalars(select(Message).where(Message.case_id == case_id))
+            assert [message.body for message in messages] == ["답장입니다"]
     with race_app.app_context():
         assert counters.counts(db.session)["triage"] == 5
         assert audit.verify(db.session).ok
@@ -209,3 +209,25 @@ def test_withdrawal_racing_a_status_change_stays_withdrawn(race_app: Flask) -> N
         assert counters.counts(db.session)["withdrawn"] == actual == 5
         assert counters.counts(db.session)["new"] == 0
         assert counters.counts(db.session)["triage"] == 0
+
+
+def _write_and_seal(barrier: threading.Barrier, writer: int) -> int:
+    barrier.wait()
+    for n in range(30):
+        audit.record(db.session, "case.viewed", actor=f"writer-{writer}", n=n)
+        db.session.commit()
+        if n % 5 == 4:
+            sequencer.seal(db.session)
+            db.session.commit()
+    return writer
+
+
+def test_parallel_writers_and_sealers_build_one_unbroken_chain(race_app: Flask) -> None:
+    outcomes = race(race_app, [lambda b, w=w: _write_and_seal(b, w) for w in range(4)])
+    assert outcomes == [0, 1, 2, 3], outcomes
+    with race_app.app_context():
+        sequencer.seal_all(db.session)
+        numbers = db.session.scalars(select(AuditEntry.seq)).all()
+        assert sorted(numbers) == list(range(1, 121))
+        report = audit.verify(db.session)
+        assert report.ok and report.checked == 120 and report.pending == 0

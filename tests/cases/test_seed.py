@@ -73,7 +73,7 @@ def test_sealed_text_opens_with_the_key_ring(app: Flask) -> None:
         raw = db.session.execute(
             select(func.substr(Case.__table__.c.description, 1, 3)).where(Case.id == case.id)
         ).scalar_one()
-    assert raw == "e1."
+    assert raw == "e2."
 
 
 def test_queue_pages_through_seeded_cases(app: Flask) -> None:

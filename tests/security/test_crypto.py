@@ -59,7 +59,7 @@ def test_production_refuses_to_start_without_secrets():
     with pytest.raises(ConfigError) as caught:
         load_config({"PORTAL_ENV": "production"})
     message = str(caught.value)
-    for name in ("PORTAL_SECRET_KEY", "PORTAL_RECEIPT_KEY", "PORTAL_DATA_KEYS"):
+    for name in ("PORTAL_SECRET_KEY", "PORTAL_RECEIPT_KEY", "PORTAL_DATA_KEYS", "PORTAL_AUDIT_KEY"):
         assert name in message
 
 
@@ -69,6 +69,7 @@ def test_production_is_the_default_and_sets_secure_cookies():
             "PORTAL_SECRET_KEY": "s",
             "PORTAL_RECEIPT_KEY": "r",
             "PORTAL_DATA_KEYS": generate_data_key(),
+            "PORTAL_AUDIT_KEY": "a",
         }
     )
     assert config["PORTAL_PRODUCTION"] is True

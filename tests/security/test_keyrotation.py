@@ -42,7 +42,7 @@ def test_rotate_then_drop_the_old_key(make_app, tmp_path):
     new_only = make_app(fresh=False, PORTAL_DATA_KEYS=new_key)
     with new_only.app_context():
         raw = db.session.execute(text("SELECT description FROM cases")).scalars().all()
-        assert all(value.startswith(f"e1.{new_id}.") for value in raw)
+        assert all(value.startswith(f"e2.{new_id}.") for value in raw)
         for ref in refs:
             case = db.session.scalar(select(Case).where(Case.case_ref == ref))
             assert case.description and case.contact_email.endswith("@example.com")

@@ -92,6 +92,7 @@ def _production(tmp_path, **overrides):
         "SECRET_KEY": "s" * 40,
         "PORTAL_RECEIPT_KEY": "r" * 40,
         "PORTAL_DATA_KEYS": generate_data_key(),
+        "PORTAL_AUDIT_KEY": "a" * 40,
         "PORTAL_INSTANCE_DIR": str(tmp_path),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
         "PORTAL_MIGRATIONS": False,

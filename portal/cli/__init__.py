@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 import time
 
@@ -14,10 +15,9 @@ from portal.cases import counters, drafts, retention, seed
 from portal.evidence import storage
 from portal.extensions import db
 from portal.models import Staff, utcnow
-from portal.security import accounts, audit, crypto, keyrotation, lockout
+from portal.security import accounts, audit, checkpoints, crypto, keyrotation, lockout
 
 keys_cli = AppGroup("keys", help="Encryption keys.")
-audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 counters_cli = AppGroup("counters", help="The queue's per-status counts.")
 staff_cli = AppGroup("staff", help="Staff accounts.")
 dev_cli = AppGroup("dev", help="Development and benchmark data.")
@@ -175,20 +175,18 @@ def keys_generate() -> None:
     click.echo(crypto.generate_data_key())
 
 
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check every link of the chain; exit 1 and name the first broken entry if one is."""
-    report = audit.verify(db.session)
-    if report.ok:
-        click.echo(f"audit trail intact: {report.checked} entries verified")
-        return
-    where = f"entry {report.broken_at}" if report.broken_at else "the end of the trail"
-    click.echo(
-        f"audit trail BROKEN at {where}: {report.problem} "
-        f"({report.checked} entries verified before it)",
-        err=True,
-    )
-    raise SystemExit(1)
+@keys_cli.command("generate-audit")
+def keys_generate_audit() -> None:
+    """Print a new PORTAL_AUDIT_KEY (set it once; changing it breaks the trail's proof)."""
+    click.echo(secrets.token_urlsafe(48))
+
+
+@keys_cli.command("generate-signing")
+def keys_generate_signing() -> None:
+    """Print an Ed25519 pair for audit checkpoints: keep the private one off the servers."""
+    private, public = checkpoints.generate_signing_key()
+    click.echo(f"PORTAL_AUDIT_SIGNING_KEY={private}")
+    click.echo(f"PORTAL_AUDIT_PUBLIC_KEY={public}")
 
 
 @counters_cli.command("recount")
@@ -200,6 +198,8 @@ def counters_recount() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from portal.cli.audit_commands import audit_cli
+
     for group in (keys_cli, audit_cli, counters_cli, staff_cli, dev_cli):
         app.cli.add_command(group)
     app.cli.add_command(purge_command)

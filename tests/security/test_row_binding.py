@@ -1,0 +1,179 @@
+"""Sealed values are bound to their row: someone who can write the database but holds no
+key cannot move victim A's words into case B and read them with B's receipt."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from portal.extensions import db
+from portal.models import Case, Message, Staff
+from portal.security import crypto
+from portal.security.crypto import DecryptionError
+from scripts.pages import csrf_token
+from tests.helpers import file_report, open_status, page_text
+from tests.staff_helpers import make_staff
+
+SECRET = "ZQX-A-only-words"
+
+
+def _two_cases(app):
+    """Victim A (with a message and a description only A wrote) and victim B."""
+    victim_a, victim_b = app.test_client(), app.test_client()
+    ref_a, receipt_a = file_report(victim_a, "en", description=f"{SECRET} description")
+    page = open_status(victim_a, receipt_a)
+    token = csrf_token(page_text(victim_a.get(page.headers["Location"])))
+    sent = victim_a.post(
+        "/status/case/reply", data={"body": f"{SECRET} message", "csrf_token": token}
+    )
+    assert sent.status_code == 303
+    ref_b, receipt_b = file_report(victim_b, "en", description="B's own words")
+    page = open_status(victim_b, receipt_b)
+    token = csrf_token(page_text(victim_b.get(page.headers["Location"])))
+    victim_b.post("/status/case/reply", data={"body": "B's message", "csrf_token": token})
+    return ref_a, ref_b, app.test_client(), receipt_b
+
+
+def _ids(app, ref_a, ref_b):
+    with app.app_context():
+        ids = dict(db.session.execute(select(Case.case_ref, Case.id)).all())
+    return ids[ref_a], ids[ref_b]
+
+
+def _b_sees(app, victim_b, receipt_b) -> tuple[int, str]:
+    page = open_status(victim_b, receipt_b)
+    if page.status_code != 303:
+        return page.status_code, page_text(page)
+    shown = victim_b.get(page.headers["Location"])
+    return shown.status_code, page_text(shown)
+
+
+def _raw(app, sql, **params):
+    with app.app_context():
+        db.session.execute(text(sql), params)
+        db.session.commit()
+
+
+def test_a_message_copied_into_another_case_does_not_open(app):
+    ref_a, ref_b, victim_b, receipt_b = _two_cases(app)
+    case_a, case_b = _ids(app, ref_a, ref_b)
+    _raw(
+        app,
+        "UPDATE messages SET body = (SELECT body FROM messages WHERE case_id = :a) "
+        "WHERE case_id = :b",
+        a=case_a,
+        b=case_b,
+    )
+    status, html = _b_sees(app, victim_b, receipt_b)
+    assert SECRET not in html
+    assert status == 500
+
+
+def test_a_message_row_moved_to_another_case_does_not_open(app):
+    ref_a, ref_b, victim_b, receipt_b = _two_cases(app)
+    case_a, case_b = _ids(app, ref_a, ref_b)
+    _raw(app, "UPDATE messages SET case_id = :b WHERE case_id = :a", a=case_a, b=case_b)
+    status, html = _b_sees(app, victim_b, receipt_b)
+    assert SECRET not in html and status == 500
+
+
+def test_a_description_copied_into_another_case_does_not_open(app):
+    ref_a, ref_b, victim_b, receipt_b = _two_cases(app)
+    _raw(
+        app,
+        "UPDATE cases SET description = (SELECT description FROM cases WHERE case_ref = :a) "
+        "WHERE case_ref = :b",
+        a=ref_a,
+        b=ref_b,
+    )
+    status, html = _b_sees(app, victim_b, receipt_b)
+    assert SECRET not in html and status == 500
+    member = make_staff(app, "worker@example.org")
+    with app.app_context():
+        db.session.expire_all()
+        with pytest.raises(DecryptionError):
+            db.session.scalars(select(Case).where(Case.case_ref == ref_b)).one()
+    assert member.email  # staff pages load the same rows the same way
+
+
+def test_a_value_copied_into_another_column_of_the_same_row_does_not_open(app):
+    ref_a, _ref_b, _victim_b, _receipt_b = _two_cases(app)
+    _raw(app, "UPDATE cases SET contact_times = description WHERE case_ref = :a", a=ref_a)
+    with app.app_context(), pytest.raises(DecryptionError):
+        db.session.scalars(select(Case).where(Case.case_ref == ref_a)).one()
+
+
+def test_untouched_cases_still_open(app):
+    ref_a, _ref_b, victim_b, receipt_b = _two_cases(app)
+    status, html = _b_sees(app, victim_b, receipt_b)
+    assert status == 200
+    assert "B&#39;s message" in html or "B's message" in html
+    with app.app_context():
+        case = db.session.scalars(select(Case).where(Case.case_ref == ref_a)).one()
+        assert case.description == f"{SECRET} description"
+        assert [m.body for m in case.messages] == [f"{SECRET} message"]
+        raw = db.session.execute(
+            text("SELECT description FROM cases WHERE case_ref = :a"), {"a": ref_a}
+        ).scalar_one()
+    assert raw.startswith("e2.")
+
+
+def test_a_totp_secret_moved_to_another_account_does_not_open(app):
+    make_staff(app, "first@example.org")
+    make_staff(app, "second@example.org")
+    _raw(
+        app,
+        "UPDATE staff SET totp_secret = (SELECT totp_secret FROM staff WHERE email = :a) "
+        "WHERE email = :b",
+        a="first@example.org",
+        b="second@example.org",
+    )
+    with app.app_context(), pytest.raises(DecryptionError):
+        db.session.scalars(select(Staff).where(Staff.email == "second@example.org")).one()
+
+
+def _make_unbound(app, ref):
+    """Rewrite a case's description as the code before row binding sealed it (``e1``)."""
+    with app.app_context():
+        sealed = crypto.ring().encrypt_text("older words", "case.description")
+        db.session.execute(
+            text("UPDATE cases SET description = :v WHERE case_ref = :r"), {"v": sealed, "r": ref}
+        )
+        db.session.commit()
+
+
+def test_values_from_before_row_binding_open_until_rotated_then_are_bound(make_app):
+    app = make_app()
+    ref, _receipt = file_report(app.test_client(), "en")
+    _make_unbound(app, ref)
+    with app.app_context():
+        case = db.session.scalars(select(Case).where(Case.case_ref == ref)).one()
+        assert case.description == "older words"
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0 and "cases.description: 1 re-encrypted" in result.output
+    refusing = make_app(fresh=False, PORTAL_UNBOUND_VALUES="refuse")
+    with refusing.app_context():
+        case = db.session.scalars(select(Case).where(Case.case_ref == ref)).one()
+        assert case.description == "older words"
+        raw = db.session.execute(
+            text("SELECT description FROM cases WHERE case_ref = :r"), {"r": ref}
+        ).scalar_one()
+    assert raw.startswith("e2.")
+
+
+def test_refusing_unbound_values_stops_an_old_value_planted_in_a_row(make_app):
+    app = make_app(PORTAL_UNBOUND_VALUES="refuse")
+    ref, _receipt = file_report(app.test_client(), "en")
+    _make_unbound(app, ref)
+    with app.app_context(), pytest.raises(DecryptionError):
+        db.session.scalars(select(Case).where(Case.case_ref == ref)).one()
+
+
+def test_a_value_written_without_its_row_is_a_programming_error(app):
+    with app.app_context():
+        message = Message(case_id=1, sender="staff", body="x")
+        db.session.add(message)
+        message.case_id = None
+        with pytest.raises(ValueError, match="no case_id"):
+            db.session.flush()
+        db.session.rollback()
