@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import PROJECT_ROOT, load_config
+from portal.config import MIGRATIONS_DIR, load_config, resource_dir
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -16,11 +16,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     No side effects beyond wiring: no migrations, no network, no prompts.
     """
+    resources = resource_dir()  # the checkout's top-level folders, or the wheel's copies
     app = Flask(
         __name__,
         instance_relative_config=False,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(resources / "templates"),
+        static_folder=str(resources / "static"),
     )
     app.config.update(load_config())
     if overrides:
@@ -44,7 +45,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         # Web workers (wsgi.py) skip this: Alembic, Mako and Pygments cost ~11 MB each.
         from flask_migrate import Migrate
 
-        Migrate(app, db, directory=str(PROJECT_ROOT / "portal" / "migrations"))
+        Migrate(app, db, directory=str(MIGRATIONS_DIR))
     surfaces.init_app(app)  # first: the other surface's routes do not exist here
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -7,8 +7,27 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+# A wheel carries templates/, static/ and translations/ (catalogs compiled by its build, see
+# setup.py) in portal/_resources; a checkout has them at the top of the repository.
+PACKAGED_RESOURCES = "_resources"
+
+
+def installed(package_dir: Path = PACKAGE_DIR) -> bool:
+    """Is this portal an installed wheel (rather than a checkout or an editable install)?"""
+    return (package_dir / PACKAGED_RESOURCES).is_dir()
+
+
+def resource_dir(package_dir: Path = PACKAGE_DIR) -> Path:
+    """The folder holding templates/, static/ and translations/."""
+    return package_dir / PACKAGED_RESOURCES if installed(package_dir) else package_dir.parent
+
+
+def default_instance_dir(package_dir: Path = PACKAGE_DIR) -> Path:
+    """instance/ of the checkout, or, installed, instance/ in the working directory."""
+    return Path.cwd() / "instance" if installed(package_dir) else package_dir.parent / "instance"
+
 
 # Secrets production must be given; development generates them once under instance/.
 REQUIRED_SECRETS = (
@@ -85,7 +104,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         raise ConfigError(f"PORTAL_ENV must be production or development, got {portal_env!r}")
     production = portal_env == "production"
 
-    instance_dir = Path(env.get("PORTAL_INSTANCE_DIR") or DEFAULT_INSTANCE_DIR)
+    instance_dir = Path(env.get("PORTAL_INSTANCE_DIR") or default_instance_dir())
     default_db = f"sqlite:///{instance_dir / 'portal.db'}"
     upload_dir = Path(env.get("PORTAL_UPLOAD_DIR") or instance_dir / "uploads")
 
@@ -173,7 +192,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "BABEL_DEFAULT_LOCALE": "ko",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
-        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(resource_dir() / "translations"),
         "PORTAL_HSTS": production,
     }
     for name, default in DEFAULT_LIMITS.items():
@@ -185,8 +204,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
             raise ConfigError(
                 "PORTAL_ENV is production but these secrets are not set: "
                 + ", ".join(missing)
-                + ". Generate them with `flask --app portal keys generate` (data keys) and "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` (the others), "
+                + ". Generate them all with `python -m portal.security.keygen`, "
                 "or set PORTAL_ENV=development to try the portal locally."
             )
     return config

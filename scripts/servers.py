@@ -201,11 +201,15 @@ def start_gunicorn(
     cwd: Path = ROOT,
     port: int | None = None,
     extra: Sequence[str] = (),
+    gunicorn: Sequence[str] = (),
 ) -> Server:
-    """gunicorn with deploy/gunicorn.conf.py (what production runs), on a free loopback port."""
+    """gunicorn with deploy/gunicorn.conf.py (what production runs), on a free loopback port.
+
+    ``gunicorn`` is the command that starts it, this environment's by default.
+    """
     port = port or free_port()
     command = [
-        str(BIN / "gunicorn"),
+        *(gunicorn or [str(BIN / "gunicorn")]),
         "--config",
         str(ROOT / "deploy" / "gunicorn.conf.py"),
         "--workers",

@@ -85,7 +85,9 @@ def init_app(app: Flask) -> None:
         if missing:
             raise ConfigError(
                 f"the compiled catalogs for {', '.join(missing)} are missing from {directory}: "
-                "run `make i18n-compile` (pybabel compile -d translations) before starting"
+                "in a checkout, run `make i18n-compile` (pybabel compile -d translations) "
+                "before starting; an installed portal has them from its build, so reinstall "
+                "it with `pip install .`"
             )
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_remember_choice)
