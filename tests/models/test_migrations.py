@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from portal.cases import counters
 from portal.extensions import db
+from portal.security import audit, sequencer
 from tests.conftest import PG_URL, build_app
 
 
@@ -45,3 +51,49 @@ def test_postgresql_schema_matches_the_models(tmp_path):
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def _legacy_trail(connection, count: int) -> None:
+    """Audit entries and counts as the code before 0007 wrote them."""
+    prev = "0" * 64
+    for n in range(count):
+        created = datetime(2026, 11, 30, 12, 0, n, tzinfo=UTC)
+        fields = [prev, created.isoformat(), None, "system", "old.event", f"REF-{n}", "{}"]
+        digest = hashlib.sha256(
+            json.dumps(fields, ensure_ascii=True, separators=(",", ":")).encode()
+        ).hexdigest()
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (created_at, actor, action, case_ref, detail, prev_hash,"
+                " entry_hash) VALUES (:c, 'system', 'old.event', :r, '{}', :p, :h)"
+            ),
+            {"c": created, "r": f"REF-{n}", "p": prev, "h": digest},
+        )
+        prev = digest
+    connection.execute(
+        text("UPDATE audit_head SET last_hash = :h, entries = :n"), {"h": prev, "n": count}
+    )
+    connection.execute(text("UPDATE status_counts SET cases = 7 WHERE status = 'new'"))
+
+
+def test_0007_keeps_the_old_trail_verifiable_and_the_counts(make_app, tmp_path):
+    app = make_app(fresh=False, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/old.db")
+    with app.app_context():
+        upgrade(revision="0006_drafts_and_receipt_shown")
+        with db.engine.begin() as connection:
+            _legacy_trail(connection, 4)
+        upgrade()
+        report = audit.verify(db.session)
+        assert report.ok and report.checked == 4 and report.legacy == 4
+        audit.record(db.session, "new.event", actor="system")
+        db.session.commit()
+        sequencer.seal_all(db.session)
+        report = audit.verify(db.session)
+        assert report.ok and report.checked == 5 and report.legacy == 4
+        assert counters.counts(db.session)["new"] == 7
+        rows = db.session.execute(text("SELECT COUNT(*) FROM status_counts")).scalar_one()
+        assert rows == 7 * counters.SHARDS
+        with pytest.raises(SystemExit):  # Flask-Migrate reports the RuntimeError and exits
+            downgrade(revision="0006_drafts_and_receipt_shown")
+        db.session.rollback()
+        assert audit.verify(db.session).checked == 5  # nothing was lost
