@@ -30,7 +30,7 @@ MAX_SCALE = 2.0
 REASONS = ("broken", "pdf_encrypted", "pdf_too_complex", "over_pixel_budget")
 
 
-def limit_self(memory_bytes: int, cpu_seconds: int) -> None:
+def limit_self(memory_bytes: int, cpu_seconds: int) -> None:  # pragma: no cover - child only
     """Cap this process before it reads anything it was sent."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
@@ -96,7 +96,7 @@ def _render(data: bytes, out: BinaryIO, max_pages: int, max_side: int, budget: i
         page.close()
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str]) -> int:  # pragma: no cover - runs in the child, coverage does not
     memory_bytes, cpu_seconds, max_pages, max_side, budget = (int(value) for value in argv)
     limit_self(memory_bytes, cpu_seconds)
     out = sys.stdout.buffer
@@ -116,5 +116,5 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover
     sys.exit(main(sys.argv[1:]))

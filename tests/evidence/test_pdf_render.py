@@ -4,6 +4,8 @@ parent that believes nothing it writes."""
 from __future__ import annotations
 
 import ast
+import io
+import math
 import os
 import subprocess
 import sys
@@ -160,3 +162,37 @@ def test_a_first_page_over_the_budget_is_refused():
     with pytest.raises(RenderFailed) as failed:
         render(files.pdf(pages=1, size=(1000, 1000)), PdfLimits(), 1_000_000)
     assert failed.value.reason == "over_pixel_budget"
+
+
+def _render_here(data: bytes, max_pages: int = 20, budget: int = BUDGET):
+    """The child's drawing code run in this process (coverage does not follow the child)."""
+    out = io.BytesIO()
+    pdf_child._render(data, out, max_pages, 2000, budget)
+    pdf_child.write_frame(out, b"D")
+    return parse_output(pdf_child.MAGIC + out.getvalue(), max_pages)
+
+
+def test_the_childs_drawing_code_keeps_to_pages_and_budget():
+    assert len(_render_here(files.pdf(pages=3), max_pages=2).pages) == 2
+    two_of_four = _render_here(files.pdf(pages=4, size=(500, 500)), budget=2_500_000)
+    assert (two_of_four.page_count, len(two_of_four.pages)) == (4, 2)
+    for data, reason in (
+        (files.encrypted_pdf(), "pdf_encrypted"),
+        (b"%PDF-1.7 nothing", "broken"),
+        (files.PDF, "broken"),
+        (files.pdf(size=(2000, 2000)), "over_pixel_budget"),
+    ):
+        with pytest.raises(pdf_child.Refused) as refused:
+            _render_here(data, budget=1_000_000)
+        assert refused.value.args[0] == reason
+
+
+@pytest.mark.parametrize("size", [(0, 100), (100, -1), (math.nan, 10), (math.inf, 10)])
+def test_a_page_without_a_real_size_is_refused(size):
+    with pytest.raises(ValueError, match="size"):
+        pdf_child.page_scale(*size, max_side=2000)
+
+
+def test_a_page_is_scaled_to_fit_the_longest_side():
+    assert pdf_child.page_scale(595, 842, 2000) == 2.0
+    assert pdf_child.page_scale(14400, 7200, 2000) == 2000 / 14400

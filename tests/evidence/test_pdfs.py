@@ -9,6 +9,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from portal.evidence import files as evidence_files
+from portal.evidence.files import UploadRefused, clean_pdf
+from portal.evidence.pdf_render import PdfLimits, RenderedPdf
 from portal.extensions import db
 from portal.models import AuditEntry, Case, EvidenceFile
 from tests import files
@@ -45,6 +48,32 @@ def _assert_no_pdf(response):
     assert b"%PDF" not in response.data
     for marker in METADATA.values():
         assert marker.encode() not in response.data
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        (files.jpeg_with_gps(), "broken"),  # PNG only, whatever the bytes say they are
+        (b"\x89PNG\r\n\x1a\n not a png", "broken"),
+        (files.png((2600, 10)), "pdf_too_complex"),  # wider than the child was allowed
+        (files.decompression_bomb(), "too_many_pixels"),
+    ],
+    ids=["jpeg", "garbage", "too-wide", "bomb"],
+)
+def test_what_the_child_returns_is_decoded_again_and_checked(monkeypatch, page, reason):
+    monkeypatch.setattr(evidence_files, "render", lambda *_args: RenderedPdf(1, [page]))
+    with pytest.raises(UploadRefused) as refused:
+        clean_pdf(files.pdf(pages=1), PdfLimits(), 40_000_000)
+    assert refused.value.reason == reason
+
+
+def test_a_page_from_the_child_is_written_again_without_its_chunks(monkeypatch):
+    page = files.png((40, 30), text="GPS 37.5665 126.9780")
+    monkeypatch.setattr(evidence_files, "render", lambda *_args: RenderedPdf(3, [page]))
+    clean = clean_pdf(files.pdf(pages=1), PdfLimits(), 40_000_000)
+    assert clean.page_count == 3 and len(clean.pages) == 1
+    assert b"37.5665" not in clean.pages[0].data
+    assert clean.pixels == 40 * 30
 
 
 def test_a_pdf_becomes_blurred_png_pages_and_is_never_served(app, client):
