@@ -89,6 +89,19 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 300:
+        raise ConfigError(f"{name} must be more than 0 and at most 300, got {raw}")
+    return value
+
+
 def _prefix(env: Mapping[str, str]) -> int:
     prefix = _int(env, "PORTAL_IPV6_PREFIX", 64, minimum=32)
     if prefix > 128:
@@ -158,6 +171,14 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PORTAL_MAX_FILE_BYTES": max_file_mb * 1024 * 1024,
         # All images of one request together (each alone is capped at 25 megapixels).
         "PORTAL_PIXEL_BUDGET": _int(env, "PORTAL_PIXEL_BUDGET_MP", 40, minimum=1) * 1_000_000,
+        # PDFs are rendered to page images in a child process under these limits
+        # (portal/evidence/pdf_render.py); the seconds are shared by all PDFs of a request.
+        "PORTAL_PDF_MAX_PAGES": _int(env, "PORTAL_PDF_MAX_PAGES", 20, minimum=1),
+        "PORTAL_PDF_MAX_SIDE": _int(env, "PORTAL_PDF_MAX_SIDE", 2000, minimum=200),
+        "PORTAL_PDF_SECONDS": _seconds(env, "PORTAL_PDF_SECONDS", 10.0),
+        "PORTAL_PDF_MEMORY_BYTES": _int(env, "PORTAL_PDF_MEMORY_MB", 512, minimum=128)
+        * 1024
+        * 1024,
         "PORTAL_MAX_LINKS": min(_int(env, "PORTAL_MAX_LINKS", 20, minimum=1), MAX_LINK_ROWS),
         "PORTAL_PAGE_SIZE": _int(env, "PORTAL_PAGE_SIZE", 50, minimum=5),
         "MAX_CONTENT_LENGTH": _int(env, "PORTAL_MAX_REQUEST_MB", 55, minimum=1) * 1024 * 1024,

@@ -14,12 +14,12 @@ from portal.cases import counters
 from portal.cases.receipts import end_status_sessions, new_receipt, receipt_hash
 from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
+from portal.evidence import records
 from portal.evidence.files import CleanFile
-from portal.evidence.storage import store
 from portal.extensions import Session, rows_changed
 from portal.links.parse import ParsedLink
 from portal.links.platforms import PLATFORMS
-from portal.models import Case, EvidenceFile, Link, utcnow
+from portal.models import Case, Link, utcnow
 from portal.security import audit, crypto
 
 KOREA = ZoneInfo("Asia/Seoul")
@@ -171,27 +171,10 @@ def _build_case(filing: Filing, now: datetime) -> Case:
     return case
 
 
-def _store_files(
-    session: Session, case: Case, files: list[CleanFile], upload_dir: str
-) -> list[str]:
-    names = []
+def _store_files(session: Session, case: Case, files: list[CleanFile], upload_dir: str) -> int:
     for position, clean in enumerate(files):
-        name = store(session, upload_dir, clean)
-        names.append(name)
-        session.add(
-            EvidenceFile(
-                case_id=case.id,
-                position=position,
-                stored_name=name,
-                media_type=clean.media_type,
-                size_bytes=len(clean.data),
-                width=clean.width,
-                height=clean.height,
-                original_sha256=clean.original_sha256,
-                stored_sha256=clean.stored_sha256,
-            )
-        )
-    return names
+        records.add_file(session, case.id, position, clean, upload_dir)
+    return len(files)
 
 
 def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -> Filed:
@@ -233,7 +216,7 @@ def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -
                 if earlier:
                     raise DuplicateSubmission(earlier) from None
             continue
-        stored = _store_files(session, case, filing.files, upload_dir) if upload_dir else []
+        stored = _store_files(session, case, filing.files, upload_dir) if upload_dir else 0
         counters.adjust(session, None, "new")
         audit.record(
             session,
@@ -244,7 +227,7 @@ def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -
             team=case.team,
             links=len(case.links),
             language=case.language,
-            files=len(stored),
+            files=stored,
         )
         return Filed(case=case, receipt=receipt)
     raise RuntimeError("could not allocate a unique case number")

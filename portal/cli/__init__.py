@@ -1,4 +1,5 @@
-"""Flask commands for operators: keys, audit, retention, staff accounts, development data."""
+"""Flask commands for operators: keys, audit, retention, staff accounts, evidence files,
+development data."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from portal.cases import counters, drafts, retention, seed
-from portal.evidence import storage
+from portal.evidence import convert, storage
+from portal.evidence.pdf_render import PdfLimits
 from portal.extensions import db
 from portal.models import Staff, utcnow
 from portal.security import accounts, audit, checkpoints, crypto, keyrotation, lockout
@@ -21,6 +23,26 @@ keys_cli = AppGroup("keys", help="Encryption keys.")
 counters_cli = AppGroup("counters", help="The queue's per-status counts.")
 staff_cli = AppGroup("staff", help="Staff accounts.")
 dev_cli = AppGroup("dev", help="Development and benchmark data.")
+files_cli = AppGroup("files", help="Evidence files.")
+
+
+@files_cli.command("convert-pdfs")
+@click.option("--retry", is_flag=True, help="Also try PDFs that could not be converted before.")
+def files_convert_pdfs(retry: bool) -> None:
+    """Render PDFs stored by earlier versions into page images (staff see them blurred)."""
+    config = current_app.config
+    report = convert.convert_stored_pdfs(
+        db.session,
+        config["PORTAL_UPLOAD_DIR"],
+        PdfLimits.from_config(config),
+        config["PORTAL_PIXEL_BUDGET"],
+        retry=retry,
+    )
+    click.echo(f"converted {report.converted} PDF(s) into {report.pages} page image(s)")
+    for reason, count in sorted(report.refused.items()):
+        click.echo(f"could not convert {count} PDF(s): {reason}")
+    if report.missing:
+        click.echo(f"{report.missing} PDF(s) missing on disk", err=True)
 
 
 @dev_cli.command("seed")
@@ -200,6 +222,6 @@ def counters_recount() -> None:
 def init_app(app: Flask) -> None:
     from portal.cli.audit_commands import audit_cli
 
-    for group in (keys_cli, audit_cli, counters_cli, staff_cli, dev_cli):
+    for group in (keys_cli, audit_cli, counters_cli, staff_cli, dev_cli, files_cli):
         app.cli.add_command(group)
     app.cli.add_command(purge_command)

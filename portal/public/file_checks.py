@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 from flask_babel import gettext as _
 
 from portal.cases.intake import files_not_allowed
 from portal.evidence.files import CleanFile, UploadRefused, clean_upload
+from portal.evidence.pdf_render import PdfLimits
 from portal.public.messages import upload_message
 
 
@@ -15,12 +18,15 @@ def check_files(
     max_files: int,
     max_bytes: int,
     pixel_budget: int,
+    pdf_limits: PdfLimits | None = None,
 ) -> tuple[list[CleanFile], list[str]]:
     """Sanitised files and the message for the first refused one; nothing is stored here.
 
-    Checking stops at the first refused file (the form comes back anyway), and all images
-    of one request together may decode at most ``pixel_budget`` pixels.
+    Checking stops at the first refused file (the form comes back anyway); all images and
+    PDF pages of one request together may decode at most ``pixel_budget`` pixels, and all
+    its PDFs together may take ``pdf_limits.seconds`` to render.
     """
+    pdf_limits = pdf_limits or PdfLimits()
     chosen = [upload for upload in uploads if upload and (upload.filename or "").strip()]
     if not chosen:
         return [], []
@@ -36,14 +42,16 @@ def check_files(
     clean_files: list[CleanFile] = []
     errors: list[str] = []
     remaining = pixel_budget
+    deadline = time.monotonic() + pdf_limits.seconds
     for upload in chosen:
         name = (upload.filename or "")[-80:]
         data = upload.stream.read(max_bytes + 1)
+        limits = pdf_limits.with_seconds(deadline - time.monotonic())
         try:
-            clean = clean_upload(data, max_bytes, remaining)
+            clean = clean_upload(data, max_bytes, remaining, limits)
         except UploadRefused as refused:
             errors.append(upload_message(refused.reason, name, max_bytes // (1024 * 1024)))
             break
         clean_files.append(clean)
-        remaining -= (clean.width or 0) * (clean.height or 0)
+        remaining -= clean.pixels
     return clean_files, errors

@@ -46,6 +46,16 @@ def upload_message(reason: str, name: str, max_mb: int) -> str:
             name=name,
         ),
         "empty": _("%(name)s is empty.", name=name),
+        "pdf_encrypted": _(
+            "%(name)s is protected with a password, so we cannot open it. Please send it "
+            "without the password, or screenshots of its pages, or just the link.",
+            name=name,
+        ),
+        "pdf_too_complex": _(
+            "%(name)s is too large or complex for us to open safely. Please send screenshots "
+            "of its pages instead, or just the link.",
+            name=name,
+        ),
     }
     return messages.get(
         reason,

@@ -20,6 +20,7 @@ from portal import choices
 from portal.cases.intake import Filing, LinkInput
 from portal.config import MAX_LINK_ROWS
 from portal.evidence.files import CleanFile
+from portal.evidence.pdf_render import PdfLimits
 from portal.links.parse import LinkRejected, parse_link
 from portal.public.file_checks import check_files
 from portal.public.forms import csrf_failed
@@ -170,11 +171,16 @@ class ReportForm(FlaskForm):
         return not self.summary
 
     def validate_files(
-        self, uploads: list, max_files: int, max_bytes: int, pixel_budget: int
+        self,
+        uploads: list,
+        max_files: int,
+        max_bytes: int,
+        pixel_budget: int,
+        pdf_limits: PdfLimits | None = None,
     ) -> bool:
         """Check the chosen evidence files; errors go to the summary and the file field."""
         self.clean_files, errors = check_files(
-            uploads, self.minor_in_content.data, max_files, max_bytes, pixel_budget
+            uploads, self.minor_in_content.data, max_files, max_bytes, pixel_budget, pdf_limits
         )
         for message in errors:
             self._fail("evidence", self.file_errors, message)

@@ -20,6 +20,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from portal.cases import drafts
 from portal.cases.intake import DuplicateSubmission, IntakeRefused, file_case
+from portal.evidence.pdf_render import PdfLimits
 from portal.extensions import csrf, db
 from portal.models import utcnow
 from portal.public import bp, report_session
@@ -45,6 +46,7 @@ def _report_context(form: ReportForm, csrf_value: str) -> dict:
         "csrf_value": csrf_value,
         "max_files": config["PORTAL_MAX_FILES"],
         "max_file_mb": config["PORTAL_MAX_FILE_BYTES"] // (1024 * 1024),
+        "pdf_max_pages": config["PORTAL_PDF_MAX_PAGES"],
     }
 
 
@@ -212,6 +214,7 @@ def report() -> ResponseReturnValue:
         config["PORTAL_MAX_FILES"],
         config["PORTAL_MAX_FILE_BYTES"],
         config["PORTAL_PIXEL_BUDGET"],
+        PdfLimits.from_config(config),
     )
     if form.file_errors:
         # Refused files cost decoding: each counts against the form-post limit too.

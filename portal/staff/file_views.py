@@ -1,4 +1,8 @@
-"""Evidence files for staff: blurred previews, an audited reveal, and audited downloads."""
+"""Evidence files for staff: blurred previews, an audited reveal, and audited downloads.
+
+Images and the page images of a PDF are served; a PDF original never is (it is kept sealed
+for an evidence export), so no staff browser ever opens a victim's PDF.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from portal.staff.forms import ActionForm
 from portal.staff.guards import current_staff
 
 REVEALED = "revealed_files"
+# Enough for every page of a case's files (5 PDFs of 20 pages), still a small cookie.
+MAX_REVEALED = 100
 
 
 def _file(case_ref: str, file_id: int) -> tuple[Case, EvidenceFile]:
@@ -60,7 +66,9 @@ def file_reveal(case_ref: str, file_id: int) -> ResponseReturnValue:
     case, evidence = _file(case_ref, file_id)
     if not ActionForm().validate():
         abort(400)
-    revealed = [i for i in session.get(REVEALED, []) if i != evidence.id][-20:]
+    if not evidence.is_image:
+        abort(404)
+    revealed = [i for i in session.get(REVEALED, []) if i != evidence.id][-(MAX_REVEALED - 1) :]
     session[REVEALED] = [*revealed, evidence.id]
     audit.record(
         db.session,
@@ -89,6 +97,8 @@ def file_view(case_ref: str, file_id: int) -> ResponseReturnValue:
 @bp.get("/cases/<case_ref>/files/<int:file_id>/download")
 def file_download(case_ref: str, file_id: int) -> ResponseReturnValue:
     case, evidence = _file(case_ref, file_id)
+    if not evidence.is_image:
+        abort(404)  # a PDF original: only its page images leave the server
     data = _load(evidence)
     audit.record(
         db.session,
@@ -99,5 +109,6 @@ def file_download(case_ref: str, file_id: int) -> ResponseReturnValue:
     )
     db.session.commit()
     extension = files.EXTENSIONS.get(evidence.media_type, "bin")
-    name = f"{case.case_ref}-{evidence.position + 1}.{extension}"
+    page = f"-p{evidence.page_number}" if evidence.page_number else ""
+    name = f"{case.case_ref}-{evidence.position + 1}{page}.{extension}"
     return _send(data, evidence.media_type, f'attachment; filename="{name}"')
