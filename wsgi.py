@@ -1,6 +1,5 @@
-"""WSGI entry point: gunicorn 'wsgi:app'."""
+"""WSGI entry point in a checkout: gunicorn 'wsgi:app' (installed: 'portal.wsgi:app')."""
 
-from portal import create_app
+from portal.wsgi import app
 
-# Migrations run from the CLI (`flask --app portal db upgrade`), never in a web worker.
-app = create_app({"PORTAL_MIGRATIONS": False})
+__all__ = ["app"]

@@ -36,7 +36,17 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from portal.extensions import csrf, db, login_manager
     from portal.security import crypto
-    from portal.web import bodies, errors, headers, i18n, limits, logs, sealer, surfaces
+    from portal.web import (
+        audit_sequencer,
+        bodies,
+        errors,
+        headers,
+        hotlines,
+        i18n,
+        limits,
+        logs,
+        surfaces,
+    )
 
     crypto.init_app(app)
     logs.init_app(app)
@@ -54,7 +64,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
-    sealer.init_app(app)
+    hotlines.init_app(app)
+    audit_sequencer.init_app(app)
 
     from portal import models  # noqa: F401  (register tables with the metadata)
     from portal.public import bp as public_bp

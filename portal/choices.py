@@ -19,27 +19,59 @@ FILERS = {
     "organisation": _l("A support organisation"),
 }
 
-AGE_BANDS = {
-    "under14": _l("Under 14"),
-    "14to17": _l("14 to 17"),
-    "adult": _l("18 or older"),
-    "undisclosed": _l("Prefer not to say"),
+# Minors (아동·청소년) are people under 19, in full years (만 나이), as the Act on the
+# Protection of Children and Youth against Sex Offenses counts them. Until December 2026 the
+# form drew the line at 18; those codes stay, with labels that keep their meaning.
+# How staff see who filed: the victim's options are in the first person.
+FILERS_FOR_STAFF = {
+    "self": _l("The person harmed"),
+    "guardian": _l("Parent or guardian"),
+    "friend": _l("Friend or someone close"),
+    "organisation": _l("Support organisation"),
 }
 
-MINOR_IN_CONTENT = {
-    "yes": _l("Yes, under 18"),
-    "no": _l("No, 18 or older"),
-    "unsure": _l("Not sure"),
+# What a link points at (portal.links.classify decides).
+LINK_KINDS = {
+    "channel": _l("Channel or group"),
+    "bot": _l("Bot"),
+    "message": _l("Single post in a channel"),
+    "invite": _l("Invite link"),
+    "profile": _l("Account or profile"),
+    "post": _l("Post"),
+    "web": _l("Web page"),
 }
+
+LANGUAGES = {"ko": "한국어", "en": "English"}  # each in its own language, as people look for it
+
+AGE_BANDS = {
+    "under14": _l("Under 14"),
+    "14to17": _l("14 to 17 (asked before December 2026)"),
+    "adult": _l("18 or older (asked before December 2026: may be 18, still a minor)"),
+    "undisclosed": _l("Prefer not to say"),
+    "14to18": _l("14 to 18 (under 19, high school students included)"),
+    "19plus": _l("19 or older"),
+}
+# What the form offers today, in its order.
+AGE_BANDS_ASKED = {code: AGE_BANDS[code] for code in ("under14", "14to18", "19plus", "undisclosed")}
+MINOR_AGE_BANDS = frozenset({"under14", "14to17", "14to18"})
+
+MINOR_IN_CONTENT = {
+    "yes": _l("Yes, under 19"),
+    "no": _l("No, 18 or older (asked before December 2026)"),
+    "unsure": _l("Not sure"),
+    "no19": _l("No, 19 or older"),
+}
+MINOR_IN_CONTENT_ASKED = {code: MINOR_IN_CONTENT[code] for code in ("yes", "no19", "unsure")}
+
 
 HARMS = {
     "deepfake": _l("Deepfake or synthetic image/video"),
     "covert_filming": _l("Filmed without consent"),
     "distribution": _l("Shared without consent"),
-    "sextortion": _l("Threat to share or extortion"),
+    "sextortion": _l("Threat to share or extortion (money, more images, a meeting)"),
     "fear_of_distribution": _l("Fear it will be shared"),
     "webcam_blackmail": _l("Webcam blackmail"),
-    "harassment": _l("Online harassment"),
+    "harassment": _l("Online sexual harassment"),
     "other": _l("Something else"),
 }
 
@@ -85,8 +117,10 @@ VICTIM_STATUS = {
     "in_progress": (
         _l("We are working on it"),
         _l(
-            "We are contacting platforms and arranging the help you asked for. "
-            "Removal can take from a few days to a few weeks."
+            "We are contacting platforms and arranging the help you asked for. Removal can "
+            "take from a few days to a few weeks, and a platform sometimes refuses. If that "
+            "happens we tell you here and try other ways, such as a review request to the "
+            "Korea Media and Communications Standards Commission."
         ),
     ),
     "waiting": (
@@ -96,8 +130,8 @@ VICTIM_STATUS = {
     "monitoring": (
         _l("Watching for re-uploads"),
         _l(
-            "The content we know of has been handled. We keep checking whether it "
-            "appears again, and will tell you here if it does."
+            "We have asked for the content we know of to be removed. We keep checking "
+            "whether it is still there or appears again, and will tell you here what we find."
         ),
     ),
     "closed": (

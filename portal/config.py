@@ -37,6 +37,9 @@ REQUIRED_SECRETS = (
     "PORTAL_AUDIT_KEY",
 )
 
+# Shown on the privacy notice until an operator names the real one (production must).
+DEV_PRIVACY_OFFICER = "개인정보 보호책임자: 미지정 (development) · privacy officer not set"
+
 # Named rate limits (limits syntax; several separated by ";").
 DEFAULT_LIMITS = {
     "PORTAL_LIMIT_DEFAULT": "300 per minute",
@@ -159,6 +162,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PORTAL_RETENTION_DAYS": _int(env, "PORTAL_RETENTION_DAYS", 90, minimum=1),
         "PORTAL_EXIT_URL": env.get("PORTAL_EXIT_URL") or "https://www.naver.com/",
         "PORTAL_HOTLINES_FILE": env.get("PORTAL_HOTLINES_FILE") or None,
+        # 개인정보 보호책임자: name and a way to reach them, shown on the privacy notice.
+        "PORTAL_PRIVACY_OFFICER": (env.get("PORTAL_PRIVACY_OFFICER") or "").strip()
+        or DEV_PRIVACY_OFFICER,
         "PORTAL_STATUS_IDLE_MINUTES": _int(env, "PORTAL_STATUS_IDLE_MINUTES", 15, minimum=1),
         "PORTAL_DRAFT_MINUTES": _int(env, "PORTAL_DRAFT_MINUTES", 120, minimum=5),
         "PORTAL_REISSUE_MINUTES": _int(env, "PORTAL_REISSUE_MINUTES", 10, minimum=1),
@@ -219,13 +225,21 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     for name, default in DEFAULT_LIMITS.items():
         config[name] = env.get(name) or default
 
+    if production and not (env.get("PORTAL_PRIVACY_OFFICER") or "").strip():
+        raise ConfigError(
+            "PORTAL_ENV is production but PORTAL_PRIVACY_OFFICER is not set: the privacy notice "
+            "must name the privacy officer (개인정보 보호책임자) and how to reach them, e.g. "
+            "PORTAL_PRIVACY_OFFICER='홍길동, privacy@example.org, 02-000-0000'"
+        )
     if production:
         missing = [name for name in REQUIRED_SECRETS if not env.get(name)]
         if missing:
             raise ConfigError(
                 "PORTAL_ENV is production but these secrets are not set: "
                 + ", ".join(missing)
-                + ". Generate them all with `python -m portal.security.keygen`, "
-                "or set PORTAL_ENV=development to try the portal locally."
+                + ". `python -m portal.security.keygen` prints a fresh set: on a new "
+                "installation use all of it; on an existing one copy only the missing lines "
+                "(a new PORTAL_RECEIPT_KEY or PORTAL_DATA_KEYS would lock every report out). "
+                "Or set PORTAL_ENV=development to try the portal locally."
             )
     return config

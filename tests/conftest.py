@@ -109,9 +109,9 @@ def build_app(backend: str, tmp_path: Any, fresh: bool = True, **overrides: Any)
 
 
 def _dispose(app: Flask) -> None:
-    sealer = app.extensions.get("portal_sealer")
-    if sealer is not None:
-        sealer.stop()
+    sequencer_thread = app.extensions.get("portal_audit_sequencer")
+    if sequencer_thread is not None:
+        sequencer_thread.stop()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -33,6 +33,7 @@ def filing(*, links: Iterable[str] = (), **changes: Any) -> Filing:
         "help_wanted": ["counseling"],
         "consent_nonconsensual": True,
         "consent_processing": True,
+        "consent_sensitive": True,
         "description": "A test case.",
         "links": [link(text) for text in links],
     }

@@ -17,8 +17,8 @@ def report_data(**changes: Any) -> dict[str, Any]:
     """A complete, valid report; pass a value of None to leave a field out."""
     data: dict[str, Any] = {
         "filer": "self",
-        "age_band": "adult",
-        "minor_in_content": "no",
+        "age_band": "19plus",
+        "minor_in_content": "no19",
         "harms": ["deepfake", "distribution"],
         "links-0-url": "https://t.me/badchannel/123",
         "links-0-note": "posted on 20 November",
@@ -31,6 +31,7 @@ def report_data(**changes: Any) -> dict[str, Any]:
         "contact_method": "none",
         "consent_nonconsensual": "y",
         "consent_processing": "y",
+        "consent_sensitive": "y",
         "consent_takedown": "y",
         "submission_key": None,
     }

@@ -11,8 +11,8 @@ from portal.choices import codes_of, mask_of
 # so each vocabulary may grow at the end but never lose, rename or reorder a code.
 PINNED = {
     "FILERS": ("self", "guardian", "friend", "organisation"),
-    "AGE_BANDS": ("under14", "14to17", "adult", "undisclosed"),
-    "MINOR_IN_CONTENT": ("yes", "no", "unsure"),
+    "AGE_BANDS": ("under14", "14to17", "adult", "undisclosed", "14to18", "19plus"),
+    "MINOR_IN_CONTENT": ("yes", "no", "unsure", "no19"),
     "HARMS": (
         "deepfake",
         "covert_filming",

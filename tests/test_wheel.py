@@ -134,13 +134,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
 @pytest.fixture(scope="module")
 def served(installed: Installed) -> Iterator[int]:
-    """`flask --app portal db upgrade`, then gunicorn 'portal:create_app()', from the wheel."""
+    """`flask --app portal db upgrade`, then gunicorn 'portal.wsgi:app', from the wheel."""
     installed.run("-m", "flask", "--app", "portal", "db", "upgrade")
     server = servers.start_gunicorn(
         installed.env,
         installed.workdir / "gunicorn.log",
         workers=1,
-        app="portal:create_app()",
+        app="portal.wsgi:app",
         cwd=installed.workdir,
         gunicorn=[str(installed.python), "-m", "gunicorn"],
     )

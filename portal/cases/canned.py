@@ -21,12 +21,16 @@ CANNED: dict[str, dict[str, str]] = {
     },
     "takedown_requested": {
         "ko": (
-            "알려 주신 링크에 대해 플랫폼에 삭제를 요청했어요. 삭제되기까지 며칠에서 몇 주가 "
-            "걸릴 수 있어요. 삭제되면 이곳에 알려 드릴게요."
+            "알려 주신 링크에 대해 플랫폼에 삭제를 요청했어요. 삭제되기까지 며칠에서 "
+            "몇 주가 걸릴 수 있고, 플랫폼이 요청을 거절하는 경우도 있어요. 거절되면 "
+            "방송미디어통신심의위원회에 심의 요청을 하는 등 다른 방법을 찾아서 이곳에 "
+            "알려 드릴게요."
         ),
         "en": (
             "We have asked the platform to remove the links you gave us. It can take from a "
-            "few days to a few weeks. We will tell you here when they are removed."
+            "few days to a few weeks, and platforms sometimes refuse. If they do, we will try "
+            "other ways, such as a review request to the Korea Media and Communications "
+            "Standards Commission, and tell you here."
         ),
     },
     "removed": {
@@ -43,12 +47,13 @@ CANNED: dict[str, dict[str, str]] = {
         "ko": (
             "삭제를 요청하려면 사진이나 영상이 올라온 곳의 링크가 필요해요. 괜찮으시다면 링크나 "
             "채널 이름(@이름)을 여기에 남겨 주세요. 사진이나 영상 자체는 보내지 않으셔도 돼요. "
-            "18세 미만이 나온 경우에는 파일을 보내지 말아 주세요."
+            "만 19세 미만(고등학생 포함)이 나온 경우에는 파일을 보내지 말아 주세요."
         ),
         "en": (
             "To ask for removal we need links to where the content appears. If you can, "
             "please leave the links or channel names (@name) here. You do not need to send "
-            "the images themselves. If anyone under 18 is shown, please do not send files."
+            "the images themselves. If anyone under 19 is shown (high school students "
+            "included), please do not send files."
         ),
     },
     "counseling": {
@@ -63,12 +68,31 @@ CANNED: dict[str, dict[str, str]] = {
     },
     "police": {
         "ko": (
-            "경찰 신고를 원하시면 함께 준비할 수 있어요. 증거는 저희가 보관하고 있어요. "
+            "경찰 신고를 원하시면 함께 준비할 수 있어요. {evidence} "
             "어떻게 진행하고 싶은지 여기에 편하게 알려 주세요."
         ),
         "en": (
-            "If you want to report to the police, we can prepare it with you. We are keeping "
-            "the evidence. Tell us here how you would like to go ahead."
+            "If you want to report to the police, we can prepare it with you. {evidence} "
+            "Tell us here how you would like to go ahead."
+        ),
+    },
+}
+
+
+# "We keep the evidence" is said only where the case holds evidence files.
+EVIDENCE = {
+    True: {
+        "ko": "보내 주신 증거 파일은 저희가 안전하게 보관하고 있어요.",
+        "en": "We are keeping the evidence files you sent, safely.",
+    },
+    False: {
+        "ko": (
+            "저희가 보관하고 있는 증거 파일은 없어요. 링크와 화면 캡처(게시물, 계정, "
+            "대화 내용)를 지우지 말고 간직해 주세요."
+        ),
+        "en": (
+            "We do not hold any evidence files for this report. Please keep the links and "
+            "screenshots (posts, accounts, conversations); do not delete them."
         ),
     },
 }
@@ -80,8 +104,9 @@ def canned_options(language: str) -> list[tuple[str, str]]:
     return [(key, texts[lang][:40] + "…") for key, texts in CANNED.items()]
 
 
-def canned_message(key: str, language: str) -> str:
+def canned_message(key: str, language: str, *, evidence_kept: bool = False) -> str:
     texts = CANNED.get(key)
     if texts is None:
         return ""
-    return texts.get(language) or texts["ko"]
+    lang = language if language in texts else "ko"
+    return texts[lang].replace("{evidence}", EVIDENCE[evidence_kept][lang])

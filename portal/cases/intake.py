@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.cases import counters
-from portal.cases.receipts import end_status_sessions, new_receipt, receipt_hash
+from portal.cases.receipts import end_status_sessions, new_receipt, receipt_columns
 from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
 from portal.evidence import records
@@ -52,6 +52,7 @@ class Filing:
     help_wanted: list[str]
     consent_nonconsensual: bool
     consent_processing: bool
+    consent_sensitive: bool = False
     age_band: str | None = None
     minor_in_content: str | None = None
     threatened_now: bool = False
@@ -87,14 +88,16 @@ def _check(filing: Filing) -> None:
         raise IntakeRefused("at least one known harm type is required")
     if not filing.help_wanted or not set(filing.help_wanted) <= set(HELP):
         raise IntakeRefused("at least one known kind of help is required")
-    if not (filing.consent_nonconsensual and filing.consent_processing):
-        raise IntakeRefused("both consents are required")
+    if not (
+        filing.consent_nonconsensual and filing.consent_processing and filing.consent_sensitive
+    ):
+        raise IntakeRefused("the three required consents are missing")
     if "takedown" in filing.help_wanted and not filing.consent_takedown:
         raise IntakeRefused("takedown needs the deletion consent")
     if not filing.links and not filing.description:
         raise IntakeRefused("a link or a description is required")
     if filing.files and files_not_allowed(filing.minor_in_content):
-        raise IntakeRefused("no files when the person shown may be under 18")
+        raise IntakeRefused("no files when the person shown may be under 19")
     if (
         filing.contact_method != "none"
         and needs_guardian_consent(filing)
@@ -141,6 +144,7 @@ def _build_case(filing: Filing, now: datetime) -> Case:
         threatened_now=filing.threatened_now,
         personal_info_exposed=filing.personal_info_exposed,
         consent_nonconsensual=filing.consent_nonconsensual,
+        consent_sensitive=filing.consent_sensitive,
         consent_processing=filing.consent_processing,
         consent_takedown=filing.consent_takedown,
         preserve_evidence=filing.preserve_evidence,
@@ -201,7 +205,8 @@ def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -
         receipt = new_receipt()
         case = _build_case(filing, now)
         case.case_ref = new_case_ref(now)
-        case.receipt_hash = receipt_hash(receipt)
+        for column, value in receipt_columns(receipt, case.case_ref).items():
+            setattr(case, column, value)
         case.submission_hash = submission_hash
         try:
             with session.begin_nested():
@@ -266,12 +271,12 @@ def reissue_receipt(
             Case.receipt_reissued.is_(False),
             Case.receipt_shown_at.is_(None),
         )
-        .values(receipt_hash=receipt_hash(receipt), receipt_reissued=True)
+        .values(**receipt_columns(receipt, case.case_ref), receipt_reissued=True)
         .execution_options(synchronize_session=False)
     )
     if rows_changed(won) != 1:
         return None
-    session.expire(case, ["receipt_hash", "receipt_reissued"])
+    session.expire(case, ["receipt_hash", "receipt_check", "receipt_reissued"])
     end_status_sessions(session, case)
     audit.record(session, "case.receipt_reissued", actor="victim", case_ref=case.case_ref)
     return Filed(case=case, receipt=receipt)

@@ -1,7 +1,10 @@
 """Making and checking victim receipts (확인 코드).
 
 A receipt is 20 random digits shown in groups of four: about 66 bits of randomness, easy
-to read aloud and to type on a phone keypad. Only an HMAC of it is stored.
+to read aloud and to type on a phone keypad. Only HMACs of it are stored: ``receipt_hash``
+to find the case, and ``receipt_check`` over the receipt and the case number, so someone
+who can write the database cannot move one case's receipt hash onto another case (whose
+sealed values are bound to that number) and read it with their own receipt.
 """
 
 from __future__ import annotations
@@ -51,6 +54,34 @@ def receipt_hash(receipt: str) -> str:
     return crypto.receipt_digest(digits)
 
 
+def receipt_columns(receipt: str, case_ref: str) -> dict[str, str]:
+    """Both stored HMACs of a receipt for the case with this number."""
+    digits = normalise_receipt(receipt)
+    if digits is None:
+        raise ValueError("not a receipt")
+    return {
+        "receipt_hash": crypto.receipt_digest(digits),
+        "receipt_check": crypto.receipt_binding(digits, case_ref),
+    }
+
+
+def _bound_here(session: Session, case: Case, digits: str) -> bool:
+    expected = crypto.receipt_binding(digits, case.case_ref)
+    if case.receipt_check is not None:
+        return crypto.digests_equal(case.receipt_check, expected)
+    if not crypto.ring().accept_unbound:
+        return False
+    # Filed before receipts were tied to their case: tie it now, while the victim holds it.
+    session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.receipt_check.is_(None))
+        .values(receipt_check=expected)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(case, ["receipt_check"])
+    return True
+
+
 def find_case(session: Session, entered: str | None) -> Case | None:
     """The case a typed receipt opens, or None (a wrong or malformed code)."""
     digits = normalise_receipt(entered)
@@ -60,7 +91,7 @@ def find_case(session: Session, entered: str | None) -> Case | None:
     case = session.scalar(select(Case).where(Case.receipt_hash == digest))
     if case is None or not crypto.digests_equal(case.receipt_hash or "", digest):
         return None
-    return case
+    return case if _bound_here(session, case, digits) else None
 
 
 def belongs_to(session: Session, receipt: str, case_ref: str) -> bool:
@@ -68,10 +99,16 @@ def belongs_to(session: Session, receipt: str, case_ref: str) -> bool:
     digits = normalise_receipt(receipt)
     if digits is None:
         return False
-    stored = session.scalar(select(Case.receipt_hash).where(Case.case_ref == case_ref))
-    if not stored:
+    stored = session.execute(
+        select(Case.receipt_hash, Case.receipt_check).where(Case.case_ref == case_ref)
+    ).one_or_none()
+    if stored is None or not stored.receipt_hash:
         return False
-    return crypto.digests_equal(stored, crypto.receipt_digest(digits))
+    if not crypto.digests_equal(stored.receipt_hash, crypto.receipt_digest(digits)):
+        return False
+    if stored.receipt_check is None:
+        return crypto.ring().accept_unbound
+    return crypto.digests_equal(stored.receipt_check, crypto.receipt_binding(digits, case_ref))
 
 
 def end_status_sessions(session: Session, case: Case) -> None:

@@ -62,8 +62,8 @@ STATUSES = Weights.of(
 )
 PRIORITIES = Weights.of({"urgent": 15, "high": 35, "normal": 50})
 FILERS = Weights.of({"self": 70, "friend": 15, "guardian": 10, "organisation": 5})
-AGE_BANDS = Weights.of({"adult": 70, "14to17": 12, "under14": 3, "undisclosed": 15})
-MINOR_IN_CONTENT = Weights.of({"no": 80, "yes": 8, "unsure": 12})
+AGE_BANDS = Weights.of({"19plus": 68, "14to18": 14, "under14": 3, "undisclosed": 15})
+MINOR_IN_CONTENT = Weights.of({"no19": 80, "yes": 8, "unsure": 12})
 PLATFORM_CHOICE = Weights.of({code: (40 if code == "telegram" else 4) for code in PLATFORMS})
 ASSIGNED_STATUSES = frozenset({"triage", "in_progress", "waiting", "monitoring"})
 ENDED_STATUSES = frozenset({"closed", "withdrawn"})
@@ -151,6 +151,7 @@ def _row(
         "threatened_now": rng.random() < 0.1,
         "personal_info_exposed": rng.random() < 0.15,
         "consent_nonconsensual": True,
+        "consent_sensitive": True,
         "consent_processing": True,
         "consent_takedown": bool(help_mask & _HELP_TAKEDOWN),
         "preserve_evidence": rng.random() < 0.3,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from portal.choices import MINOR_AGE_BANDS
+
 # Which team takes a case, by the first kind of help asked for in this order: a takedown
 # is the most time-critical, legal help next; counseling also covers medical support.
 TEAM_FOR_HELP = (
@@ -25,8 +27,8 @@ class Routing:
 
 
 def is_minor_involved(age_band: str | None, minor_in_content: str | None) -> bool:
-    """A victim under 18 now, or content that shows (or may show) someone under 18."""
-    return age_band in {"under14", "14to17"} or minor_in_content in {"yes", "unsure"}
+    """A victim under 19 now, or content that shows (or may show) someone under 19."""
+    return age_band in MINOR_AGE_BANDS or minor_in_content in {"yes", "unsure"}
 
 
 def team_for(help_wanted: Collection[str]) -> str:

@@ -25,7 +25,7 @@ def _verify() -> audit.ChainReport:
 
 
 def _say_broken(report: audit.ChainReport) -> None:
-    where = f"entry {report.broken_at}" if report.broken_at else "the end of the trail"
+    where = f"the entry with id {report.broken_at}" if report.broken_at else "the end of the trail"
     click.echo(
         f"audit trail BROKEN at {where}: {report.problem} "
         f"({report.checked} entries verified before it)",
@@ -39,7 +39,7 @@ def _public_key(given: str | None) -> Ed25519PublicKey:
     if not text:
         raise click.ClickException(
             "say whose signature to trust: --public-key or PORTAL_AUDIT_PUBLIC_KEY "
-            "(printed by `flask --app portal keys generate-signing`)"
+            "(printed by `python -m portal.security.keygen --signing`)"
         )
     try:
         return checkpoints.load_public_key(text)
@@ -103,7 +103,7 @@ def audit_checkpoint(key_file: Path | None) -> None:
     if not text:
         raise click.ClickException(
             "no signing key: pass --key-file or set PORTAL_AUDIT_SIGNING_KEY "
-            "(make one with `flask --app portal keys generate-signing`)"
+            "(make one with `python -m portal.security.keygen --signing`)"
         )
     try:
         private = checkpoints.load_private_key(text)

@@ -30,6 +30,8 @@ class Case(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_ref: Mapped[str] = mapped_column(String(20), unique=True)
     receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # HMAC of the receipt with this case's number (portal.cases.receipts); NULL before 0009.
+    receipt_check: Mapped[str | None] = mapped_column(String(64))
     submission_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -53,6 +55,10 @@ class Case(Model):
 
     consent_nonconsensual: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_processing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Separate consent for sensitive information (개인정보 보호법 제23조); from December 2026.
+    consent_sensitive: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     consent_takedown: Mapped[bool] = mapped_column(Boolean, default=False)
     preserve_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)

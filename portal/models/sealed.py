@@ -6,11 +6,12 @@ that carries the row's identity; the column type seals it with that identity as
 associated data. When a row is loaded, each value arrives as a ``SealedToken`` and is
 opened with the identity of the row it came in.
 
-The identity is a column that never changes once the row exists and that is known before
-the INSERT (an autoincrement id is not): a case's reference number, which its receipt's
-HMAC also covers; the case id for what hangs off a case; a staff member's e-mail; a
-draft's token hash. Moving victim A's message into case B, or A's description into B's
-row, leaves a value that no longer opens.
+The identity is a column that is known before the INSERT (an autoincrement id is not) and
+rarely changes; when it does, every sealed value of the row is sealed again for it. It is a
+case's reference number, which the receipt's check HMAC also covers (portal.cases.receipts);
+the case id for what hangs off a case; a staff member's e-mail; a draft's token hash.
+Moving victim A's message into case B, or A's description into B's row, leaves a value that
+no longer opens.
 """
 
 from __future__ import annotations
@@ -88,7 +89,16 @@ def _bind(mapper: Mapper[Any], connection: object, target: Any) -> None:
     state = attributes.instance_state(target)
     for key, column_type in sealed_columns(mapper):
         value = state.dict.get(key)
-        if isinstance(value, str) and not isinstance(value, BoundText | SealedToken):
+        moved = attributes.get_history(target, column_type.row).deleted
+        if moved and value is not None:
+            # The row's identity changed (an e-mail corrected, say): every value it holds
+            # must be sealed again for the new identity, changed or not.
+            if isinstance(value, SealedToken):
+                raise ValueError(f"{column_type.purpose} was never opened; cannot re-seal it")
+            row = row_identity(column_type.row, getattr(target, column_type.row))
+            state.dict[key] = BoundText(str(value), row)
+            attributes.flag_modified(target, key)
+        elif isinstance(value, str) and not isinstance(value, BoundText | SealedToken):
             row = row_identity(column_type.row, getattr(target, column_type.row))
             # Same text, so the attribute's history is untouched; only the write changes.
             state.dict[key] = BoundText(value, row)

@@ -33,7 +33,7 @@ def check_files(
     if files_not_allowed(minor_in_content):
         return [], [
             _(
-                "Because the person shown may be under 18, please do not send files. "
+                "Because the person shown may be under 19, please do not send files. "
                 "Links are enough. Your other answers are kept."
             )
         ]

@@ -72,3 +72,21 @@ def link_message(error: LinkRejected) -> str:
         "This does not look like a link. Please enter a web address (https://...), "
         "a t.me link or a Telegram @name."
     )
+
+
+def missing_consent_message(field_name: str) -> str:
+    """What to say when one of the three required agreements is not ticked."""
+    messages = {
+        "consent_nonconsensual": _(
+            "Please confirm that the images were filmed, made or shared, or someone "
+            "threatens to share them, without the consent of the person shown."
+        ),
+        "consent_sensitive": _(
+            "Please agree that staff may handle the sensitive information in your "
+            "report; without it we cannot look at what happened."
+        ),
+        "consent_processing": _(
+            "Please agree that staff may handle what you send, so we can help."
+        ),
+    }
+    return messages[field_name]

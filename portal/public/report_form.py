@@ -25,7 +25,7 @@ from portal.links.parse import LinkRejected, parse_link
 from portal.public.file_checks import check_files
 from portal.public.forms import csrf_failed
 from portal.public.link_rows import BoundedFieldList, LinkEntry
-from portal.public.messages import link_message, refusal_message
+from portal.public.messages import link_message, missing_consent_message, refusal_message
 from portal.security.accounts import EMAIL_PATTERN
 from portal.security.sanitize import TextRefused, clean_field
 
@@ -35,8 +35,10 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-()]{6,24}$")
 
 class ReportForm(FlaskForm):
     filer = RadioField(choices=list(choices.FILERS), validate_choice=False)
-    age_band = RadioField(choices=list(choices.AGE_BANDS), validate_choice=False)
-    minor_in_content = RadioField(choices=list(choices.MINOR_IN_CONTENT), validate_choice=False)
+    age_band = RadioField(choices=list(choices.AGE_BANDS_ASKED), validate_choice=False)
+    minor_in_content = RadioField(
+        choices=list(choices.MINOR_IN_CONTENT_ASKED), validate_choice=False
+    )
     harms = SelectMultipleField(choices=list(choices.HARMS), validate_choice=False)
     threatened_now = BooleanField()
     personal_info_exposed = BooleanField()
@@ -56,6 +58,7 @@ class ReportForm(FlaskForm):
     guardian_consent = BooleanField()
     consent_nonconsensual = BooleanField()
     consent_processing = BooleanField()
+    consent_sensitive = BooleanField()
     consent_takedown = BooleanField()
     preserve_evidence = BooleanField()
     submission_key = HiddenField()
@@ -118,8 +121,8 @@ class ReportForm(FlaskForm):
             )
 
         self._one_of(self.filer, choices.FILERS, _("Please tell us who is filing this report."))
-        self._one_of(self.age_band, choices.AGE_BANDS, None)
-        self._one_of(self.minor_in_content, choices.MINOR_IN_CONTENT, None)
+        self._one_of(self.age_band, choices.AGE_BANDS_ASKED, None)
+        self._one_of(self.minor_in_content, choices.MINOR_IN_CONTENT_ASKED, None)
 
         self.harms.data = [h for h in (self.harms.data or []) if h in choices.HARMS]
         if not self.harms.data:
@@ -150,18 +153,13 @@ class ReportForm(FlaskForm):
 
         self._validate_contact()
 
-        if not self.consent_nonconsensual.data:
-            self._fail(
-                self.consent_nonconsensual.id,
-                self.consent_nonconsensual.errors,
-                _("Please confirm that this was made or shared without consent."),
-            )
-        if not self.consent_processing.data:
-            self._fail(
-                self.consent_processing.id,
-                self.consent_processing.errors,
-                _("Please agree that staff may handle what you send, so we can help."),
-            )
+        for consent in (
+            self.consent_nonconsensual,
+            self.consent_sensitive,
+            self.consent_processing,
+        ):
+            if not consent.data:
+                self._fail(consent.id, consent.errors, missing_consent_message(consent.name))
         if "takedown" in self.help_wanted.data and not self.consent_takedown.data:
             self._fail(
                 self.consent_takedown.id,
@@ -272,6 +270,7 @@ class ReportForm(FlaskForm):
             help_wanted=list(self.help_wanted.data),
             consent_nonconsensual=True,
             consent_processing=True,
+            consent_sensitive=True,
             consent_takedown=bool(self.consent_takedown.data),
             preserve_evidence=bool(self.preserve_evidence.data),
             description=self.cleaned.get("description", ""),

@@ -87,7 +87,8 @@ def _over_limit_notice() -> str:
     return _(
         "Several reports were sent from this connection in a short time, so we cannot take "
         "another one right now. Everything you typed is still here: please try again in "
-        "an hour, or call 02-735-8994 (weekdays) or 112 if you are in danger."
+        "an hour. To talk to someone now, call 1366 (24 hours); if you are in danger, "
+        "call 112."
     )
 
 

@@ -56,6 +56,7 @@ def status() -> ResponseReturnValue:
         # Shown by a GET: no page in the history holds the code that was typed.
         session[ENTRY_OUTCOME] = "wrong" if case is None else "withdrawn"
         return redirect(url_for("public.status"), code=303)
+    db.session.commit()  # a receipt from before 0009 was tied to its case just now
     status_session.start(case.id, case.status_generation, reply_draft=session.get(REPLY_DRAFT))
     return redirect(url_for("public.status_case"), code=303)
 

@@ -15,5 +15,7 @@ def home() -> str:
 @bp.get("/privacy")
 def privacy() -> str:
     return render_template(
-        "public/privacy.html", retention_days=current_app.config["PORTAL_RETENTION_DAYS"]
+        "public/privacy.html",
+        retention_days=current_app.config["PORTAL_RETENTION_DAYS"],
+        privacy_officer=current_app.config["PORTAL_PRIVACY_OFFICER"],
     )

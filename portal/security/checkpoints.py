@@ -52,6 +52,13 @@ def generate_signing_key() -> tuple[str, str]:
 
 
 def load_private_key(text: str) -> Ed25519PrivateKey:
+    """The key as keygen prints it: the bare base64, or the ``PORTAL_AUDIT_SIGNING_KEY=`` line
+    (a file holding both lines of ``keygen --signing`` works as it is)."""
+    for line in text.splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name == "PORTAL_AUDIT_SIGNING_KEY":
+            text = value
+            break
     return Ed25519PrivateKey.from_private_bytes(_unb64(text, "the signing key", 32))
 
 

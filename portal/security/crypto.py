@@ -254,6 +254,12 @@ def receipt_digest(normalised_receipt: str) -> str:
     ).hexdigest()
 
 
+def receipt_binding(normalised_receipt: str, case_ref: str) -> str:
+    """Ties a receipt to its case's number: a receipt hash moved to another row is refused."""
+    message = f"case-receipt\x00{case_ref}\x00{normalised_receipt}".encode()
+    return hmac.new(_secrets().receipt_key, message, hashlib.sha256).hexdigest()
+
+
 def lookup_digest(purpose: str, value: str) -> str:
     """Keyed hash for finding equal values (links, client addresses) without storing them."""
     message = purpose.encode("ascii") + b"\x00" + value.encode("utf-8")

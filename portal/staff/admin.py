@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 import segno
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -168,5 +169,6 @@ def audit_log() -> str:
 def audit_verify() -> str:
     if not ActionForm().validate():
         abort(400)
-    report = audit.verify(db.session)
+    grace = timedelta(minutes=current_app.config["PORTAL_AUDIT_PENDING_MINUTES"])
+    report = audit.verify(db.session, grace)
     return render_template("staff/admin/verify.html", report=report)

@@ -111,7 +111,9 @@ def case_detail(case_ref: str) -> str:
     canned_key = request.args.get("canned")
     message_form = TextForm(prefix="msg")
     if canned_key:
-        message_form.body.data = canned_message(canned_key, case.language)
+        message_form.body.data = canned_message(
+            canned_key, case.language, evidence_kept=bool(case.files)
+        )
     return render_template(
         "staff/case.html",
         case=case,

@@ -40,10 +40,10 @@ PAGES = {
         ),
     ),
     429: (
-        _l("Too many tries in a short time"),
+        _l("Please wait a little before trying again"),
         _l(
-            "To protect everyone, we limit how often this can be done. "
-            "Please wait a while and try again. If you are in danger now, call 112."
+            "To keep everyone's reports safe, this can be done only a few times in a row. "
+            "Please try again in a while; nothing you did is wrong."
         ),
     ),
     500: (
@@ -51,8 +51,8 @@ PAGES = {
         _l("This is not your fault. Please try again in a few minutes."),
     ),
     503: (
-        _l("The service is busy for a moment"),
-        _l("Please try again in a minute. If you are in danger now, call 112."),
+        _l("The service cannot answer for a moment"),
+        _l("Please try again in a minute. The lines below can help you right now."),
     ),
 }
 

@@ -104,7 +104,7 @@
     });
     showContact();
   }
-  // Files are not taken when the person shown may be under 18: hide the file picker then.
+  // Files are not taken when the person shown may be under 19: hide the file picker then.
   var filesGroup = document.getElementById("evidence-group");
   var minorChoices = document.querySelectorAll("input[name=minor_in_content]");
   function toggleFiles() {

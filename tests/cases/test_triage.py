@@ -40,12 +40,16 @@ def test_route(help_wanted, minor, threatened, exposed, harms, links, team, prio
     ("age_band", "in_content", "expected"),
     [
         ("under14", None, True),
-        ("14to17", "no", True),
-        ("adult", "yes", True),
-        ("adult", "unsure", True),
-        ("adult", "no", False),
+        ("14to18", "no19", True),  # an 18-year-old is a minor under 청소년성보호법
+        ("19plus", "yes", True),
+        ("19plus", "unsure", True),
+        ("19plus", "no19", False),
         ("undisclosed", None, False),
         (None, None, False),
+        # Answers given before the line moved to 19 keep what they meant.
+        ("14to17", "no", True),
+        ("adult", "no", False),
+        ("adult", "yes", True),
     ],
 )
 def test_minor_involved(age_band, in_content, expected):

@@ -28,14 +28,15 @@ def fill_report(page: Any, lang: str = "ko", links: tuple[str, ...] = LINKS) -> 
     """Answer every required question (and a few optional ones) on /report."""
     for selector in (
         "#filer-self",
-        "#age_band-adult",
-        "#minor_in_content-no",
+        "#age_band-19plus",
+        "#minor_in_content-no19",
         "#harms-deepfake",
         "#harms-distribution",
         "#help_wanted-takedown",
         "#help_wanted-counseling",
         "#consent_nonconsensual",
         "#consent_processing",
+        "#consent_sensitive",
         "#consent_takedown",
     ):
         page.check(selector)

@@ -168,6 +168,7 @@ def test_keyboard_only_filing_with_visible_focus(new_context, portal):
         "#help_wanted-takedown",
         "#consent_nonconsensual",
         "#consent_processing",
+        "#consent_sensitive",
         "#consent_takedown",
     ):
         _tab_to(page, selector, stops)

@@ -97,3 +97,42 @@ def test_0007_keeps_the_old_trail_verifiable_and_the_counts(make_app, tmp_path):
             downgrade(revision="0006_drafts_and_receipt_shown")
         db.session.rollback()
         assert audit.verify(db.session).checked == 5  # nothing was lost
+
+
+def test_0009_moves_14_to_17_into_the_under_19_band_and_keeps_older_answers(make_app, tmp_path):
+    app = make_app(fresh=False, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/bands.db")
+    with app.app_context():
+        upgrade(revision="0008_pdf_pages")
+        with db.engine.begin() as connection:
+            for n, (band, shown, minor) in enumerate(
+                [("14to17", "no", True), ("adult", "no", False), ("adult", "yes", True)]
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO cases (case_ref, created_at, last_activity_at, language,"
+                        " status, priority, priority_rank, team, filer, age_band,"
+                        " minor_in_content, minor_involved, harm_mask, help_mask, platform_mask,"
+                        " threatened_now, personal_info_exposed, consent_nonconsensual,"
+                        " consent_processing, consent_takedown, preserve_evidence,"
+                        " guardian_consent, contact_method, phone_call_ok, voicemail_ok,"
+                        " victim_unread, legal_hold)"
+                        " VALUES (:ref, :now, :now, 'ko', 'new', 'normal', 2, 'takedown', 'self',"
+                        " :band, :shown, :minor, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 'none', 0, 0, 0, 0)"
+                    ),
+                    {
+                        "ref": f"OLD-{n}",
+                        "now": datetime(2026, 11, 1, tzinfo=UTC),
+                        "band": band,
+                        "shown": shown,
+                        "minor": minor,
+                    },
+                )
+        upgrade()
+        rows = db.session.execute(
+            text("SELECT age_band, minor_in_content, minor_involved FROM cases ORDER BY case_ref")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("14to18", "no", 1),
+        ("adult", "no", 0),
+        ("adult", "yes", 1),
+    ]

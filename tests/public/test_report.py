@@ -108,7 +108,10 @@ def test_missing_required_answers_are_listed_and_typed_text_kept(app, client):
         "Please tell us who is filing this report.",
         "Please choose at least one thing that happened.",
         "Please choose at least one kind of help.",
-        "Please confirm that this was made or shared without consent.",
+        "Please confirm that the images were filmed, made or shared, or someone "
+        "threatens to share them, without the consent of the person shown.",
+        "Please agree that staff may handle the sensitive information in your "
+        "report; without it we cannot look at what happened.",
         "Please agree that staff may handle what you send, so we can help.",
     ):
         assert message in html

@@ -282,4 +282,4 @@ def test_cli_verify_exits_1_when_broken(app):
         db.session.commit()
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
-    assert "entry 4" in broken.output
+    assert "the entry with id 4" in broken.output

@@ -20,7 +20,7 @@ def signing(app, tmp_path):
     assert result.exit_code == 0
     lines = dict(line.split("=", 1) for line in result.output.split())
     key_file = tmp_path / "signing.key"
-    key_file.write_text(lines["PORTAL_AUDIT_SIGNING_KEY"])
+    key_file.write_text(result.output)  # both lines, as `keygen --signing > signing.key` writes
     return key_file, lines["PORTAL_AUDIT_PUBLIC_KEY"]
 
 

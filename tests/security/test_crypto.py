@@ -55,9 +55,14 @@ def test_malformed_key_ring_is_refused(setting):
         KeyRing.parse(setting)
 
 
+def test_production_refuses_to_start_without_a_privacy_officer():
+    with pytest.raises(ConfigError, match="PORTAL_PRIVACY_OFFICER"):
+        load_config({"PORTAL_ENV": "production"})
+
+
 def test_production_refuses_to_start_without_secrets():
     with pytest.raises(ConfigError) as caught:
-        load_config({"PORTAL_ENV": "production"})
+        load_config({"PORTAL_ENV": "production", "PORTAL_PRIVACY_OFFICER": "Officer, a@b.org"})
     message = str(caught.value)
     for name in ("PORTAL_SECRET_KEY", "PORTAL_RECEIPT_KEY", "PORTAL_DATA_KEYS", "PORTAL_AUDIT_KEY"):
         assert name in message
@@ -70,6 +75,7 @@ def test_production_is_the_default_and_sets_secure_cookies():
             "PORTAL_RECEIPT_KEY": "r",
             "PORTAL_DATA_KEYS": generate_data_key(),
             "PORTAL_AUDIT_KEY": "a",
+            "PORTAL_PRIVACY_OFFICER": "Officer, privacy@example.org",
         }
     )
     assert config["PORTAL_PRODUCTION"] is True

@@ -37,7 +37,9 @@ def test_it_prints_every_secret_production_needs_and_production_starts_with_them
     values = _lines(result.stdout)
     assert set(values) == set(REQUIRED_SECRETS)
     KeyRing.parse(values["PORTAL_DATA_KEYS"])
-    config = load_config({"PORTAL_ENV": "production", **values})
+    config = load_config(
+        {"PORTAL_ENV": "production", "PORTAL_PRIVACY_OFFICER": "Officer, a@b.org", **values}
+    )
     assert config["PORTAL_PRODUCTION"] is True
     again = _lines(_run().stdout)
     assert all(again[name] != values[name] for name in values)

@@ -177,3 +177,50 @@ def test_a_value_written_without_its_row_is_a_programming_error(app):
         with pytest.raises(ValueError, match="no case_id"):
             db.session.flush()
         db.session.rollback()
+
+
+def test_a_changed_row_identity_reseals_the_rows_values(app):
+    member = make_staff(app, "old-name@example.org")
+    with app.app_context():
+        staff = db.session.get(Staff, member.id)
+        secret = staff.totp_secret
+        staff.email = "new-name@example.org"
+        db.session.commit()
+    with app.app_context():
+        staff = db.session.scalars(select(Staff).where(Staff.email == "new-name@example.org")).one()
+        assert staff.totp_secret == secret
+
+
+def test_a_receipt_hash_moved_onto_another_case_opens_nothing(app):
+    """Attacker's own case B; they move B's receipt hash onto victim A's row."""
+    ref_a, ref_b, victim_b, receipt_b = _two_cases(app)
+    with app.app_context():
+        hashes = dict(db.session.execute(select(Case.case_ref, Case.receipt_hash)).all())
+    _raw(app, "UPDATE cases SET receipt_hash = NULL WHERE case_ref = :b", b=ref_b)
+    _raw(app, "UPDATE cases SET receipt_hash = :h WHERE case_ref = :a", h=hashes[ref_b], a=ref_a)
+    status, html = _b_sees(app, victim_b, receipt_b)
+    assert SECRET not in html
+    assert status == 200  # the receipt entry page again: the code opens nothing
+    assert 'id="receipt"' in html
+    _raw(
+        app,
+        "UPDATE cases SET receipt_check = (SELECT receipt_check FROM cases WHERE case_ref = :b)"
+        " WHERE case_ref = :a",
+        a=ref_a,
+        b=ref_b,
+    )
+    status, html = _b_sees(app, victim_b, receipt_b)
+    assert SECRET not in html and 'id="receipt"' in html
+
+
+def test_a_receipt_from_before_the_binding_is_tied_on_first_use(make_app):
+    app = make_app()
+    victim = app.test_client()
+    ref, receipt = file_report(victim, "en")
+    _raw(app, "UPDATE cases SET receipt_check = NULL WHERE case_ref = :r", r=ref)
+    assert open_status(app.test_client(), receipt).status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(Case).where(Case.case_ref == ref)).one().receipt_check
+    _raw(app, "UPDATE cases SET receipt_check = NULL WHERE case_ref = :r", r=ref)
+    refusing = make_app(fresh=False, PORTAL_UNBOUND_VALUES="refuse")
+    assert open_status(refusing.test_client(), receipt).status_code != 303

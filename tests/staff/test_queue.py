@@ -38,7 +38,7 @@ def new_case(
     help_wanted: tuple[str, ...] = ("counseling",),
     links: tuple[str, ...] = (),
     threatened: bool = False,
-    age_band: str = "adult",
+    age_band: str = "19plus",
 ) -> str:
     """File a case through the domain layer; returns its case number."""
     with app.app_context():
@@ -49,7 +49,7 @@ def new_case(
             help_wanted=help_wanted,
             consent_takedown=True,
             age_band=age_band,
-            minor_in_content="no",
+            minor_in_content="no19",
             threatened_now=threatened,
             links=links,
             description="Filed for a queue test.",
@@ -150,7 +150,7 @@ def varied(app: Flask) -> dict[str, Any]:
             links=("https://t.me/badchan/5",),
         ),
         "minor_legal": new_case(
-            app, harms=("sextortion",), help_wanted=("legal",), age_band="14to17"
+            app, harms=("sextortion",), help_wanted=("legal",), age_band="14to18"
         ),
         "x_mine": new_case(
             app,

@@ -31,12 +31,11 @@ def upgrade():
         batch_op.create_unique_constraint(batch_op.f('uq_audit_log_seq'), ['seq'])
     # Legacy entries were appended under the head's lock, so id order is chain order.
     connection = op.get_bind()
-    ids = [row[0] for row in connection.execute(sa.text('SELECT id FROM audit_log ORDER BY id'))]
-    for position, entry_id in enumerate(ids, start=1):
-        connection.execute(
-            sa.text('UPDATE audit_log SET seq = :seq WHERE id = :id'),
-            {'seq': position, 'id': entry_id},
-        )
+    connection.execute(sa.text(
+        'UPDATE audit_log SET seq = numbered.position FROM '
+        '(SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS position FROM audit_log) AS numbered '
+        'WHERE audit_log.id = numbered.id'
+    ))
 
     counts = dict(connection.execute(sa.text('SELECT status, cases FROM status_counts')).all())
     op.drop_table('status_counts')

@@ -20,7 +20,7 @@ from portal.security import sequencer
 log = logging.getLogger(__name__)
 
 
-class Sealer:
+class AuditSequencer:
     def __init__(self, app: Flask, interval: float) -> None:
         self.app = app
         self.interval = interval
@@ -57,6 +57,6 @@ def init_app(app: Flask) -> None:
     interval = app.config["PORTAL_AUDIT_SEAL_SECONDS"]
     if interval <= 0:
         return
-    sealer = Sealer(app, interval)
-    app.extensions["portal_sealer"] = sealer
-    app.before_request(sealer.ensure_running)
+    sequencer_thread = AuditSequencer(app, interval)
+    app.extensions["portal_audit_sequencer"] = sequencer_thread
+    app.before_request(sequencer_thread.ensure_running)

@@ -1,0 +1,70 @@
+"""Staff pages speak Korean: link kinds, languages and who filed are words, not codes, and
+canned messages promise only what is true of the case."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+from flask import Flask
+
+from tests import files
+from tests.helpers import file_report, open_form, page_text, report_data, shown_after
+from tests.staff_helpers import make_staff, staff_client
+
+TEXTAREA = re.compile(r'<textarea id="msg-body" name="msg-body" rows="5">\n?(.*?)</textarea>', re.S)
+
+
+def _korean_staff(app: Flask):
+    return staff_client(app, make_staff(app, "worker@example.org", language="ko"))
+
+
+def test_link_kinds_language_and_filer_are_words(app):
+    victim = app.test_client()
+    ref, _receipt = file_report(
+        victim,
+        "en",
+        filer="guardian",
+        description="My daughter's photo was used.",
+        **{"links-0-url": "https://t.me/badchannel", "links-1-url": "@nudifybot"},
+    )
+    page = page_text(_korean_staff(app).get(f"/staff/cases/{ref}"))
+    assert '<span class="link-kind">채널·그룹</span>' in page
+    assert '<span class="link-kind">봇</span>' in page
+    assert "<dd>English</dd>" in page
+    assert "<dd>보호자</dd>" in page
+    assert "신고인이 쓴 내용 (보호자)" in page
+
+
+def test_the_filers_own_words_are_labelled_as_theirs_only_when_someone_else_filed(app):
+    victim = app.test_client()
+    ref, _receipt = file_report(victim, "ko", filer="self")
+    page = page_text(_korean_staff(app).get(f"/staff/cases/{ref}"))
+    assert "신고인이 쓴 내용" not in page
+    assert "<dd>피해자 본인</dd>" in page
+    assert "제가 피해를 입었어요" not in page  # the victim's first-person option
+
+
+def test_the_police_message_says_evidence_is_kept_only_when_it_is(app):
+    victim = app.test_client()
+    without, _r = file_report(victim, "ko")
+    token, key = open_form(victim, "ko")
+    data = report_data(csrf_token=token, submission_key=key)
+    data["evidence"] = [(io.BytesIO(files.png()), "shot.png")]
+    sent = shown_after(
+        victim, victim.post("/report", data=data, content_type="multipart/form-data")
+    )
+    assert sent.status_code == 303
+    with_files = page_text(victim.get("/report/receipt"))
+    ref_with = re.search(r'id="case-ref">([^<]+)<', with_files).group(1)
+    staff = _korean_staff(app)
+
+    def police_text(ref: str) -> str:
+        page = page_text(staff.get(f"/staff/cases/{ref}?canned=police"))
+        return html.unescape(TEXTAREA.search(page).group(1))
+
+    assert "증거 파일은 저희가 안전하게 보관하고 있어요" in police_text(ref_with)
+    kept_nothing = police_text(without)
+    assert "보관하고 있는 증거 파일은 없어요" in kept_nothing
+    assert "안전하게 보관하고 있어요" not in kept_nothing
