@@ -56,10 +56,10 @@ AGE_BANDS_ASKED = {code: AGE_BANDS[code] for code in ("under14", "14to18", "19pl
 MINOR_AGE_BANDS = frozenset({"under14", "14to17", "14to18"})
 
 MINOR_IN_CONTENT = {
-    "yes": _l("Yes, under 19"),
-    "no": _l("No, 18 or older (asked before December 2026)"),
+    "yes": _l("Yes, they were under 19"),
+    "no": _l("No, 18 or older (asked before December 2026: may be 18, still a minor)"),
     "unsure": _l("Not sure"),
-    "no19": _l("No, 19 or older"),
+    "no19": _l("No, they were 19 or older"),
 }
 MINOR_IN_CONTENT_ASKED = {code: MINOR_IN_CONTENT[code] for code in ("yes", "no19", "unsure")}
 
@@ -117,8 +117,9 @@ VICTIM_STATUS = {
     "in_progress": (
         _l("We are working on it"),
         _l(
-            "We are contacting platforms and arranging the help you asked for. Removal can "
-            "take from a few days to a few weeks, and a platform sometimes refuses. If that "
+            "We are arranging the help you asked for, and if you asked for takedown, we are "
+            "contacting platforms. Removal can take from a few days to a few weeks, and a "
+            "platform sometimes refuses. If that "
             "happens we tell you here and try other ways, such as a review request to the "
             "Korea Media and Communications Standards Commission."
         ),
@@ -160,7 +161,7 @@ PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
 TAKEDOWN_STATUSES = {
     "reported": _l("Reported by victim"),
     "requested": _l("Removal requested"),
-    "kcsc_request": _l("Correction request sent (KCSC)"),
+    "kcsc_request": _l("Review request sent (KCSC)"),
     "removed": _l("Removed"),
     "refused": _l("Platform refused"),
     "reappeared": _l("Uploaded again"),

@@ -151,6 +151,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # then run `flask --app portal audit seal --follow` as its own service).
         "PORTAL_AUDIT_SEAL_SECONDS": _int(env, "PORTAL_AUDIT_SEAL_SECONDS", 2),
         "PORTAL_AUDIT_PENDING_MINUTES": _int(env, "PORTAL_AUDIT_PENDING_MINUTES", 5, minimum=1),
+        # How many entries predate the keyed trail (migration 0007 printed it); 0 if none.
+        "PORTAL_AUDIT_LEGACY_ENTRIES": _int(env, "PORTAL_AUDIT_LEGACY_ENTRIES", 0),
         "SQLALCHEMY_DATABASE_URI": env.get("PORTAL_DATABASE_URL") or default_db,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PORTAL_UPLOAD_DIR": str(upload_dir),
@@ -230,6 +232,11 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
             "PORTAL_ENV is production but PORTAL_PRIVACY_OFFICER is not set: the privacy notice "
             "must name the privacy officer (개인정보 보호책임자) and how to reach them, e.g. "
             "PORTAL_PRIVACY_OFFICER='홍길동, privacy@example.org, 02-000-0000'"
+        )
+    if production and 0 < len(env.get("PORTAL_AUDIT_KEY", "").strip()) < 32:
+        raise ConfigError(
+            "PORTAL_AUDIT_KEY is too short: use at least 32 random characters "
+            "(`python -m portal.security.keygen` prints one)"
         )
     if production:
         missing = [name for name in REQUIRED_SECRETS if not env.get(name)]

@@ -47,13 +47,14 @@ CANNED: dict[str, dict[str, str]] = {
         "ko": (
             "삭제를 요청하려면 사진이나 영상이 올라온 곳의 링크가 필요해요. 괜찮으시다면 링크나 "
             "채널 이름(@이름)을 여기에 남겨 주세요. 사진이나 영상 자체는 보내지 않으셔도 돼요. "
-            "만 19세 미만(고등학생 포함)이 나온 경우에는 파일을 보내지 말아 주세요."
+            "찍히거나 만들어질 때 만 19세 미만(고등학생 포함)이었던 사람이 나온다면 파일은 "
+            "보내지 말아 주세요."
         ),
         "en": (
             "To ask for removal we need links to where the content appears. If you can, "
             "please leave the links or channel names (@name) here. You do not need to send "
-            "the images themselves. If anyone under 19 is shown (high school students "
-            "included), please do not send files."
+            "the images themselves. If anyone shown was under 19 when it was taken or made "
+            "(high school students included), please do not send files."
         ),
     },
     "counseling": {
@@ -82,17 +83,25 @@ CANNED: dict[str, dict[str, str]] = {
 # "We keep the evidence" is said only where the case holds evidence files.
 EVIDENCE = {
     True: {
-        "ko": "보내 주신 증거 파일은 저희가 안전하게 보관하고 있어요.",
-        "en": "We are keeping the evidence files you sent, safely.",
+        "ko": (
+            "보내 주신 증거 파일은 지금 암호화해서 보관하고 있어요. 경찰 신고에 쓰시려면 "
+            "알려 주세요. 지워지지 않도록 보관 조치를 할게요."
+        ),
+        "en": (
+            "We are keeping the evidence files you sent, encrypted. If you want to use them "
+            "for a police report, tell us and we will put them on hold so they are not deleted."
+        ),
     },
     False: {
         "ko": (
-            "저희가 보관하고 있는 증거 파일은 없어요. 링크와 화면 캡처(게시물, 계정, "
-            "대화 내용)를 지우지 말고 간직해 주세요."
+            "이 신고에는 보내 주신 파일이 없어서, 저희가 따로 보관하는 증거 파일은 없어요. "
+            "경찰 신고에는 링크와 화면 캡처(게시물 주소, 상대 계정, 대화 내용)가 도움이 되니 "
+            "지우지 말고 그대로 두세요. 사진이나 영상 자체는 저장하지 않아도 돼요."
         ),
         "en": (
-            "We do not hold any evidence files for this report. Please keep the links and "
-            "screenshots (posts, accounts, conversations); do not delete them."
+            "No files came with this report, so we hold no evidence files for it. Links and "
+            "screenshots (post addresses, accounts, conversations) help a police report, so "
+            "please do not delete them. You do not need to save the images or videos."
         ),
     },
 }

@@ -11,7 +11,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.cases import counters
-from portal.cases.receipts import end_status_sessions, new_receipt, receipt_columns
+from portal.cases.receipts import (
+    end_status_sessions,
+    new_receipt,
+    receipt_columns,
+    receipt_hash,
+)
 from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
 from portal.evidence import records
@@ -205,12 +210,16 @@ def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -
         receipt = new_receipt()
         case = _build_case(filing, now)
         case.case_ref = new_case_ref(now)
-        for column, value in receipt_columns(receipt, case.case_ref).items():
-            setattr(case, column, value)
+        case.receipt_hash = receipt_hash(receipt)
         case.submission_hash = submission_hash
         try:
             with session.begin_nested():
                 session.add(case)
+                session.flush()
+                # The check covers the row's id, known only now.
+                case.receipt_check = receipt_columns(receipt, case.id, case.case_ref)[
+                    "receipt_check"
+                ]
                 session.flush()
         except IntegrityError:
             # A case number taken a moment ago, or this very form filed in parallel.
@@ -271,7 +280,7 @@ def reissue_receipt(
             Case.receipt_reissued.is_(False),
             Case.receipt_shown_at.is_(None),
         )
-        .values(**receipt_columns(receipt, case.case_ref), receipt_reissued=True)
+        .values(**receipt_columns(receipt, case.id, case.case_ref), receipt_reissued=True)
         .execution_options(synchronize_session=False)
     )
     if rows_changed(won) != 1:

@@ -2,9 +2,11 @@
 
 A receipt is 20 random digits shown in groups of four: about 66 bits of randomness, easy
 to read aloud and to type on a phone keypad. Only HMACs of it are stored: ``receipt_hash``
-to find the case, and ``receipt_check`` over the receipt and the case number, so someone
-who can write the database cannot move one case's receipt hash onto another case (whose
-sealed values are bound to that number) and read it with their own receipt.
+to find the case, and ``receipt_check`` over the receipt, the row's id and the case number.
+A case's own sealed values are bound to its number and what hangs off it to its id
+(portal.models.sealed), so someone who can write the database cannot move one case's
+receipt hash onto another row, or swap numbers between rows, and read it with their own
+receipt: the check needs the receipt key.
 """
 
 from __future__ import annotations
@@ -54,19 +56,19 @@ def receipt_hash(receipt: str) -> str:
     return crypto.receipt_digest(digits)
 
 
-def receipt_columns(receipt: str, case_ref: str) -> dict[str, str]:
-    """Both stored HMACs of a receipt for the case with this number."""
+def receipt_columns(receipt: str, case_id: int, case_ref: str) -> dict[str, str]:
+    """Both stored HMACs of a receipt for the case in this row."""
     digits = normalise_receipt(receipt)
     if digits is None:
         raise ValueError("not a receipt")
     return {
         "receipt_hash": crypto.receipt_digest(digits),
-        "receipt_check": crypto.receipt_binding(digits, case_ref),
+        "receipt_check": crypto.receipt_binding(digits, case_id, case_ref),
     }
 
 
 def _bound_here(session: Session, case: Case, digits: str) -> bool:
-    expected = crypto.receipt_binding(digits, case.case_ref)
+    expected = crypto.receipt_binding(digits, case.id, case.case_ref)
     if case.receipt_check is not None:
         return crypto.digests_equal(case.receipt_check, expected)
     if not crypto.ring().accept_unbound:
@@ -100,7 +102,7 @@ def belongs_to(session: Session, receipt: str, case_ref: str) -> bool:
     if digits is None:
         return False
     stored = session.execute(
-        select(Case.receipt_hash, Case.receipt_check).where(Case.case_ref == case_ref)
+        select(Case.id, Case.receipt_hash, Case.receipt_check).where(Case.case_ref == case_ref)
     ).one_or_none()
     if stored is None or not stored.receipt_hash:
         return False
@@ -108,7 +110,8 @@ def belongs_to(session: Session, receipt: str, case_ref: str) -> bool:
         return False
     if stored.receipt_check is None:
         return crypto.ring().accept_unbound
-    return crypto.digests_equal(stored.receipt_check, crypto.receipt_binding(digits, case_ref))
+    expected = crypto.receipt_binding(digits, stored.id, case_ref)
+    return crypto.digests_equal(stored.receipt_check, expected)
 
 
 def end_status_sessions(session: Session, case: Case) -> None:

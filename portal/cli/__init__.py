@@ -188,6 +188,14 @@ def keys_rotate() -> None:
     for column, count in sorted(report.values.items()):
         click.echo(f"{column}: {count} re-encrypted")
     click.echo(f"files: {report.files} re-encrypted")
+    if report.unopened:
+        for where in report.unopened:
+            click.echo(f"does not open (moved, planted, or under a removed key): {where}")
+        click.echo(
+            f"total: {report.total}; {len(report.unopened)} value(s) left as they are: "
+            "do not remove an old key or set PORTAL_UNBOUND_VALUES=refuse until you know why"
+        )
+        raise SystemExit(1)
     click.echo(f"total: {report.total}; every value now uses key {crypto.ring().primary_id}")
 
 

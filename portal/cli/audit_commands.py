@@ -19,9 +19,13 @@ from portal.security import audit, checkpoints, sequencer
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 
 
+def _grace() -> timedelta:
+    return timedelta(minutes=current_app.config["PORTAL_AUDIT_PENDING_MINUTES"])
+
+
 def _verify() -> audit.ChainReport:
-    grace = timedelta(minutes=current_app.config["PORTAL_AUDIT_PENDING_MINUTES"])
-    return audit.verify(db.session, grace)
+    legacy = current_app.config["PORTAL_AUDIT_LEGACY_ENTRIES"]
+    return audit.verify(db.session, _grace(), legacy_allowed=legacy)
 
 
 def _say_broken(report: audit.ChainReport) -> None:
@@ -83,7 +87,7 @@ def audit_verify(checkpoint_file: Path | None, public_key: str | None) -> None:
 def audit_seal(follow: bool, interval: float) -> None:
     """Seal waiting entries into the chain (app processes do this every few seconds too)."""
     while True:
-        sealed = sequencer.seal_all(db.session)
+        sealed = sequencer.seal_all(db.session, _grace())
         if not follow:
             click.echo(f"sealed {sealed} entries")
             return
@@ -99,7 +103,12 @@ def audit_seal(follow: bool, interval: float) -> None:
 )
 def audit_checkpoint(key_file: Path | None) -> None:
     """Seal, verify, and print a signed checkpoint of the chain's head to keep off-site."""
-    text = key_file.read_text("utf-8") if key_file else os.environ.get("PORTAL_AUDIT_SIGNING_KEY")
+    try:
+        text = (
+            key_file.read_text("utf-8") if key_file else os.environ.get("PORTAL_AUDIT_SIGNING_KEY")
+        )
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{key_file}: the signing key is not text") from None
     if not text:
         raise click.ClickException(
             "no signing key: pass --key-file or set PORTAL_AUDIT_SIGNING_KEY "
@@ -109,7 +118,13 @@ def audit_checkpoint(key_file: Path | None) -> None:
         private = checkpoints.load_private_key(text)
     except checkpoints.CheckpointError as problem:
         raise click.ClickException(str(problem)) from None
-    sequencer.seal_all(db.session)
+    trusted = current_app.config.get("PORTAL_AUDIT_PUBLIC_KEY")
+    if trusted and checkpoints.public_key_of(private) != trusted.strip():
+        raise click.ClickException(
+            "this signing key does not belong to PORTAL_AUDIT_PUBLIC_KEY: its checkpoints "
+            "would never verify (is it the public half?)"
+        )
+    sequencer.seal_all(db.session, _grace())
     report = _verify()
     if not report.ok:
         _say_broken(report)

@@ -45,3 +45,4 @@ class AuditHead(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
     entries: Mapped[int] = mapped_column(Integer, default=0)
+    head_mac: Mapped[str | None] = mapped_column(String(64))  # NULL until first sealed

@@ -33,8 +33,8 @@ def check_files(
     if files_not_allowed(minor_in_content):
         return [], [
             _(
-                "Because the person shown may be under 19, please do not send files. "
-                "Links are enough. Your other answers are kept."
+                "Because the person shown may be under 19, we did not take the files, and "
+                "nothing of them was saved. Links are enough. Your other answers are kept."
             )
         ]
     if len(chosen) > max_files:

@@ -78,8 +78,8 @@ def missing_consent_message(field_name: str) -> str:
     """What to say when one of the three required agreements is not ticked."""
     messages = {
         "consent_nonconsensual": _(
-            "Please confirm that the images were filmed, made or shared, or someone "
-            "threatens to share them, without the consent of the person shown."
+            "Please tick the box about consent. You can tick it even if you agreed to be "
+            "filmed, or nothing has been shared yet."
         ),
         "consent_sensitive": _(
             "Please agree that staff may handle the sensitive information in your "

@@ -85,8 +85,9 @@ def _render(
 
 def _over_limit_notice() -> str:
     return _(
-        "Several reports were sent from this connection in a short time, so we cannot take "
-        "another one right now. Everything you typed is still here: please try again in "
+        "Several reports came from the same internet connection (such as one Wi-Fi) in a "
+        "short time, so we cannot take another one right now. You did nothing wrong. "
+        "Everything you typed is still here: please try again in "
         "an hour. To talk to someone now, call 1366 (24 hours); if you are in danger, "
         "call 112."
     )

@@ -27,6 +27,7 @@ from portal.security import crypto
 GENESIS = "0" * 64
 ENTRY_SCHEME = "audit-entry-v2"
 LINK_SCHEME = "audit-link-v2"
+HEAD_SCHEME = "audit-head-v2"
 
 
 def _canonical(values: list[Any]) -> bytes:
@@ -48,6 +49,11 @@ def entry_mac(
 
 def link_mac(prev_hash: str, seq: int, mac: str) -> str:
     return crypto.audit_mac(_canonical([LINK_SCHEME, prev_hash, seq, mac]))
+
+
+def head_mac(entries: int, last_hash: str) -> str:
+    """The head's own HMAC: moving it back (to cut entries off the end) needs the key."""
+    return crypto.audit_mac(_canonical([HEAD_SCHEME, entries, last_hash]))
 
 
 def _legacy_digest(row: Row[Any]) -> str:
@@ -99,7 +105,7 @@ class ChainReport:
     head_hash: str = GENESIS
 
 
-_COLUMNS = (
+ENTRY_COLUMNS = (
     AuditEntry.id,
     AuditEntry.seq,
     AuditEntry.nonce,
@@ -115,7 +121,7 @@ _COLUMNS = (
 )
 
 
-def _content_ok(row: Any) -> bool:
+def content_ok(row: Any) -> bool:
     if row.nonce is None or row.entry_mac is None:
         return False
     expected = entry_mac(
@@ -146,7 +152,7 @@ class _Walk:
             self.legacy += 1
         else:
             self.keyed = True
-            if not _content_ok(row):
+            if not content_ok(row):
                 return "entry content was changed"
             expected = link_mac(row.prev_hash, row.seq, row.entry_mac)
             if not crypto.digests_equal(expected, row.entry_hash or ""):
@@ -155,18 +161,40 @@ class _Walk:
         return None
 
 
+def _head_problem(session: Session, walk: _Walk) -> str | None:
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return "the chain head is missing"
+    if head.last_hash != walk.prev or head.entries != walk.seq:
+        return "entries are missing from the end of the trail"
+    if head.head_mac is None:
+        # Only a chain no sequencer has touched yet (fresh, or just upgraded) has none.
+        return "the chain head was changed" if walk.keyed else None
+    if not crypto.digests_equal(head.head_mac, head_mac(head.entries, head.last_hash)):
+        return "the chain head was changed"
+    return None
+
+
 def verify(
-    session: Session, pending_grace: timedelta = timedelta(minutes=5), batch: int = 5000
+    session: Session,
+    pending_grace: timedelta = timedelta(minutes=5),
+    legacy_allowed: int = 0,
+    batch: int = 5000,
 ) -> ChainReport:
     """Walk the sealed chain in sequence order, then check the entries waiting for a seal.
 
     Unsealed entries must carry a valid HMAC and be younger than ``pending_grace``: an
-    older one means no sequencer is running (or an entry was slipped in by hand).
+    older one means no sequencer is running, or an entry was slipped in or reset by hand.
+    At most ``legacy_allowed`` entries may predate the keyed chain (PORTAL_AUDIT_LEGACY_ENTRIES,
+    set from what migration 0007 printed), so a trail rewritten as "legacy" is caught.
     """
     walk = _Walk()
     while True:
         rows = session.execute(
-            select(*_COLUMNS).where(AuditEntry.seq > walk.seq).order_by(AuditEntry.seq).limit(batch)
+            select(*ENTRY_COLUMNS)
+            .where(AuditEntry.seq > walk.seq)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
         ).all()
         if not rows:
             break
@@ -175,15 +203,23 @@ def verify(
             if problem:
                 return ChainReport(False, walk.seq, row.id, problem, legacy=walk.legacy)
     done: dict[str, Any] = {"checked": walk.seq, "legacy": walk.legacy, "head_seq": walk.seq}
-    head = session.get(AuditHead, 1)
-    head_hash, head_count = (head.last_hash, head.entries) if head else (GENESIS, 0)
-    if head_hash != walk.prev or head_count != walk.seq:
-        return ChainReport(False, problem="entries are missing from the end of the trail", **done)
+    if walk.legacy > legacy_allowed:
+        problem = (
+            f"{walk.legacy} entries use the unkeyed scheme but only {legacy_allowed} may "
+            "(PORTAL_AUDIT_LEGACY_ENTRIES)"
+        )
+        return ChainReport(False, problem=problem, **done)
+    problem = _head_problem(session, walk)
+    if problem:
+        return ChainReport(False, problem=problem, **done)
+    stray = session.scalar(select(AuditEntry.id).where(AuditEntry.seq < 1).limit(1))
+    if stray is not None:
+        return ChainReport(False, broken_at=stray, problem="an entry is outside the chain", **done)
     pending = 0
     too_old = utcnow() - pending_grace
-    unsealed = select(*_COLUMNS).where(AuditEntry.seq.is_(None)).order_by(AuditEntry.id)
+    unsealed = select(*ENTRY_COLUMNS).where(AuditEntry.seq.is_(None)).order_by(AuditEntry.id)
     for row in session.execute(unsealed):
-        if not _content_ok(row):
+        if not content_ok(row):
             return ChainReport(False, broken_at=row.id, problem="entry content was changed", **done)
         if row.created_at < too_old:
             problem = "an entry has waited too long to be sealed: is the sequencer running?"

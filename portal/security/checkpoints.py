@@ -103,7 +103,7 @@ def parse(text: str, public: Ed25519PublicKey) -> Checkpoint:
         document = json.loads(text)
         entries, head, created_at = document["entries"], document["head"], document["created_at"]
         signature = _unb64(document["signature"], "the signature", 64)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise CheckpointError("this is not a portal audit checkpoint") from None
     if document.get("format") != FORMAT or not isinstance(entries, int) or entries < 0:
         raise CheckpointError("this is not a portal audit checkpoint")

@@ -254,9 +254,10 @@ def receipt_digest(normalised_receipt: str) -> str:
     ).hexdigest()
 
 
-def receipt_binding(normalised_receipt: str, case_ref: str) -> str:
-    """Ties a receipt to its case's number: a receipt hash moved to another row is refused."""
-    message = f"case-receipt\x00{case_ref}\x00{normalised_receipt}".encode()
+def receipt_binding(normalised_receipt: str, case_id: int, case_ref: str) -> str:
+    """Ties a receipt to its case's row and number: a receipt hash moved to another row, or a
+    row given another case's number, is refused."""
+    message = f"case-receipt\x00{case_id}\x00{case_ref}\x00{normalised_receipt}".encode()
     return hmac.new(_secrets().receipt_key, message, hashlib.sha256).hexdigest()
 
 
@@ -273,7 +274,8 @@ def audit_mac(message: bytes) -> str:
 
 
 def digests_equal(left: str, right: str) -> bool:
-    return hmac.compare_digest(left.encode("ascii"), right.encode("ascii"))
+    # UTF-8, not ASCII: a value planted in the database must compare unequal, not crash.
+    return hmac.compare_digest(left.encode("utf-8"), right.encode("utf-8"))
 
 
 def sha256_hex(data: bytes) -> str:

@@ -31,6 +31,7 @@ ENCRYPTED_COLUMNS = (
 class RotationReport:
     values: dict[str, int] = field(default_factory=dict)
     files: int = 0
+    unopened: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -77,7 +78,12 @@ def rotate_values(session: Session, batch: int = 500) -> RotationReport:
                         continue
                     purpose = _column_type(model, name).purpose
                     identity = row_identity(row_attribute, row.row_identity)
-                    plain = ring.decrypt_text(sealed, purpose, identity, unbound=True)
+                    try:
+                        plain = ring.decrypt_text(sealed, purpose, identity, unbound=True)
+                    except crypto.DecryptionError:
+                        # Planted, moved or under a removed key: report it, go on.
+                        report.unopened.append(f"{table.name}.{name} id {row.id}")
+                        continue
                     fresh = ring.encrypt_text(plain, purpose, identity)
                     # Compare-and-set: a value erased or rewritten since we read it (a
                     # withdrawal, a purge, a 2FA reset) is left alone, never brought back.

@@ -170,5 +170,6 @@ def audit_verify() -> str:
     if not ActionForm().validate():
         abort(400)
     grace = timedelta(minutes=current_app.config["PORTAL_AUDIT_PENDING_MINUTES"])
-    report = audit.verify(db.session, grace)
+    legacy = current_app.config["PORTAL_AUDIT_LEGACY_ENTRIES"]
+    report = audit.verify(db.session, grace, legacy_allowed=legacy)
     return render_template("staff/admin/verify.html", report=report)

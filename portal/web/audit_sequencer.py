@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from datetime import timedelta
 
 from flask import Flask
 
@@ -24,6 +25,7 @@ class AuditSequencer:
     def __init__(self, app: Flask, interval: float) -> None:
         self.app = app
         self.interval = interval
+        self.grace = timedelta(minutes=app.config["PORTAL_AUDIT_PENDING_MINUTES"])
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._pid: int | None = None
@@ -48,7 +50,7 @@ class AuditSequencer:
         while not self._stop.wait(self.interval):
             try:
                 with self.app.app_context():
-                    sequencer.seal_all(db.session)
+                    sequencer.seal_all(db.session, self.grace)
             except Exception:
                 log.exception("sealing audit entries failed; trying again in %s s", self.interval)
 

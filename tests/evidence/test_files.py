@@ -152,7 +152,7 @@ def test_no_files_when_the_person_shown_may_be_a_minor(app, client):
     for answer in ("yes", "unsure"):
         response = _post_with_files(client, [("shot.png", files.png())], minor_in_content=answer)
         assert response.status_code == 400
-        assert "please do not send files" in page_text(response)
+        assert "we did not take the files" in page_text(response)
     with app.app_context():
         assert db.session.scalars(select(EvidenceFile)).all() == []
 

@@ -127,7 +127,7 @@ def test_reply_written_past_the_idle_timeout_is_kept(app, client, monkeypatch):
     response = shown_after(client, response)
     html = page_text(response)
     assert response.status_code == 200
-    assert "Your message was not sent yet" in html
+    assert "The message you were writing has not reached us yet" in html
     assert "@badone and @badtwo" in html
     token = csrf_token(html)
     reopened = client.post("/status", data={"receipt": receipt, "csrf_token": token})

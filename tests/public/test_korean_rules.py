@@ -37,7 +37,7 @@ def test_an_18_year_old_shown_in_the_content_is_a_minor_and_files_are_refused(ap
     )
     html = page_text(refused)
     assert refused.status_code == 400
-    assert "만 19세 미만일 수 있어서 파일은 보내지 말아 주세요" in html
+    assert "만 19세 미만일 수 있어서 파일은 받지 않았어요" in html
     assert "고3이고 만 18세예요. 제 사진이 합성됐어요." in html
     ref, _receipt = file_report(client, "ko", age_band="14to18", minor_in_content="yes")
     with app.app_context():
@@ -48,14 +48,14 @@ def test_an_18_year_old_shown_in_the_content_is_a_minor_and_files_are_refused(ap
 
 def test_the_form_asks_in_full_years_with_19_as_the_line(client):
     html = page_text(client.get("/report?lang=ko"))
-    assert "만 19세 미만(고등학생 포함)인가요?" in html
+    assert "찍히거나 만들어질 때 만 19세 미만(고등학생 포함)이었나요?" in html
     assert "만 14~18세 (만 19세 미만, 고등학생 포함)" in html
     assert "만 19세 이상" in html
     for old_code in ("14to17", "adult"):
         assert f'value="{old_code}"' not in html
     assert 'name="minor_in_content" value="no"' not in html
     english = page_text(client.get("/report?lang=en"))
-    assert "under 19 (high school students included)" in english
+    assert "under 19 (high school students included) when the images" in english
 
 
 def test_a_retired_age_code_posted_anyway_is_not_stored(app, client):
@@ -77,13 +77,13 @@ def test_answers_given_before_the_change_keep_their_meaning_for_staff(app):
         db.session.commit()
     staff = staff_client(app, make_staff(app, "worker@example.org", language="ko"))
     html = page_text(staff.get(f"/staff/cases/{ref}"))
-    assert "만 18세 이상 (2026년 12월 전 질문: 만 18세라면 아직 미성년자예요)" in html
+    assert "만 18세 이상 (2026년 12월 이전 질문 · 만 18세면 아동·청소년)" in html
 
 
 def test_a_sextortion_victim_whose_images_have_not_spread_can_file_honestly(app, client):
     html = page_text(client.get("/report?lang=ko"))
-    assert "유포하겠다고 협박하고 있어요" in html
-    assert "촬영에 동의했거나 직접 사진을 보냈더라도, 퍼뜨리는 것에 동의한 것은 아니에요" in html
+    assert "퍼뜨리겠다고 협박하고 있거나, 퍼질까 봐 걱정돼요" in html
+    assert "촬영에 동의했거나 직접 사진을 보냈더라도, 퍼뜨려도 된다고 동의한 것은 아니에요" in html
     ref, _receipt = file_report(
         client,
         "ko",
@@ -123,7 +123,7 @@ def test_default_hotlines_use_the_current_names_and_the_ways_teenagers_reach_out
         assert text in html, text
     english = page_text(client.get("/?lang=en"))
     assert (
-        "Men and boys can call too" in english and "If you cannot talk, you can text 112" in english
+        "men and boys can call too" in english and "If you cannot talk, you can text 112" in english
     )
 
 
@@ -144,7 +144,7 @@ def test_no_page_promises_that_staff_can_recover_a_receipt(client):
         html = page_text(client.get(path))
         assert "help you by phone" not in html
     gone = page_text(client.get("/report/receipt?lang=en"))
-    assert "nobody can look it up for you, not even our staff" in gone
+    assert "our staff cannot look the code up for you either" in gone
 
 
 def test_the_over_limit_page_names_a_24_hour_line(make_app):
@@ -195,11 +195,11 @@ def test_a_hotlines_file_can_mark_lines_and_ways(make_app, tmp_path):
 def test_the_privacy_notice_lists_files_sensitive_data_and_its_officer(make_app):
     app = make_app(PORTAL_PRIVACY_OFFICER="김보호 (개인정보 보호책임자), privacy@example.org")
     html = page_text(app.test_client().get("/privacy?lang=ko"))
-    assert "화면 캡처나 PDF" in html
+    assert "캡처 화면이나 PDF" in html
     assert "민감정보" in html and "제23조" in html
     assert "김보호 (개인정보 보호책임자), privacy@example.org" in html
     assert "118" in html
-    assert "직접 정할 수 있는 것" in html
+    assert "무엇을 직접 정할 수 있나요" in html
     assert "확인 코드만으로도 신고할 수 있어요" not in html
 
 
@@ -207,16 +207,16 @@ def test_the_privacy_notice_lists_files_sensitive_data_and_its_officer(make_app)
 def test_home_and_form_answer_what_people_ask_first(client, lang):
     expected = {
         "ko": (
-            "경찰 신고가 아니에요",
+            "경찰에 신고되지 않아요",
             "제34조",
-            "돈을 보내거나",
+            "돈이나 사진을 더 보내지 마세요",
             "다음 평일에",
             "남성이나 남자 청소년도",
         ),
         "en": (
             "not a report to the police",
             "Article 34",
-            "Do not pay",
+            "Do not send money",
             "next working day",
             "boys and men",
         ),
@@ -238,7 +238,7 @@ def test_the_withdrawal_page_says_when_evidence_stays_under_a_legal_hold(app):
         db.session.execute(update(Case).where(Case.case_ref == ref).values(legal_hold=True))
         db.session.commit()
     html = page_text(victim.get("/status/case/withdraw"))
-    assert 'id="hold-notice"' in html and "deleted only when the hold ends" in html
+    assert 'id="hold-notice"' in html and "stay until the hold ends" in html
 
 
 def test_status_words_do_not_over_promise(app):

@@ -108,8 +108,8 @@ def test_missing_required_answers_are_listed_and_typed_text_kept(app, client):
         "Please tell us who is filing this report.",
         "Please choose at least one thing that happened.",
         "Please choose at least one kind of help.",
-        "Please confirm that the images were filmed, made or shared, or someone "
-        "threatens to share them, without the consent of the person shown.",
+        "Please tick the box about consent. You can tick it even if you agreed to be "
+        "filmed, or nothing has been shared yet.",
         "Please agree that staff may handle the sensitive information in your "
         "report; without it we cannot look at what happened.",
         "Please agree that staff may handle what you send, so we can help.",

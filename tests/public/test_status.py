@@ -126,4 +126,4 @@ def test_withdrawal_erases_and_disables_the_receipt(app, client):
         assert case.harms == ["deepfake", "distribution"]  # statistics stay
     again = open_status(client, receipt)
     assert again.status_code == 200
-    assert "This report was withdrawn and its contents were deleted." in page_text(again)
+    assert "This report was withdrawn. The receipt code no longer opens it." in page_text(again)

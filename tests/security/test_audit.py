@@ -30,7 +30,7 @@ def _verify(app, **kwargs):
         return audit.verify(db.session, **kwargs)
 
 
-def _rechain(session, link) -> None:
+def _rechain(session, link, head=None) -> None:
     """What an attacker with database access does after deleting or editing an entry:
     recompute every link after it with ``link(prev, seq, mac)`` and move the head."""
     prev, seq = audit.GENESIS, 0
@@ -39,7 +39,10 @@ def _rechain(session, link) -> None:
         entry.seq, entry.prev_hash = seq, prev
         entry.entry_hash = link(prev, seq, entry.entry_mac)
         prev = entry.entry_hash
-    session.execute(update(AuditHead).values(entries=seq, last_hash=prev))
+    values = {"entries": seq, "last_hash": prev}
+    if head is not None:  # an attacker who holds the key signs the head too
+        values["head_mac"] = head(seq, prev)
+    session.execute(update(AuditHead).values(**values))
     session.commit()
 
 
@@ -198,8 +201,10 @@ def test_legacy_entries_stay_verified_and_the_keyed_chain_continues_them(app):
     with app.app_context():
         _legacy_rows(db.session, 3)
     _write_entries(app, 2)
-    report = _verify(app)
+    report = _verify(app, legacy_allowed=3)
     assert report.ok and report.checked == 5 and report.legacy == 3
+    refused = _verify(app, legacy_allowed=2)  # more old-style entries than there ever were
+    assert not refused.ok and "unkeyed scheme" in refused.problem
     with app.app_context():
         first_keyed = db.session.scalars(select(AuditEntry).where(AuditEntry.seq == 4)).one()
         last_legacy = db.session.scalars(select(AuditEntry).where(AuditEntry.seq == 3)).one()
@@ -213,7 +218,7 @@ def test_an_edited_legacy_entry_is_detected(app):
     with app.app_context():
         db.session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(actor="x"))
         db.session.commit()
-    report = _verify(app)
+    report = _verify(app, legacy_allowed=3)
     assert not report.ok and report.checked == 1
 
 
@@ -283,3 +288,120 @@ def test_cli_verify_exits_1_when_broken(app):
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
     assert "the entry with id 4" in broken.output
+
+
+def test_deleting_an_old_entry_and_resetting_the_rest_to_waiting_is_not_resealed(app, monkeypatch):
+    """Hostile F3: delete entry k, set later entries back to waiting, move the head back to
+    k-1 (keeping its MAC impossible), and hope the sequencer re-chains the rest."""
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    monkeypatch.setattr(audit, "utcnow", lambda: an_hour_ago)
+    monkeypatch.setattr(sequencer, "utcnow", lambda: an_hour_ago)
+    _write_entries(app, 6)  # written and sealed an hour ago
+    monkeypatch.undo()
+    with app.app_context():
+        kept = db.session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == 2))
+        db.session.execute(delete(AuditEntry).where(AuditEntry.seq == 3))
+        db.session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.seq > 3)
+            .values(seq=None, prev_hash=None, entry_hash=None)
+        )
+        db.session.execute(update(AuditHead).values(entries=2, last_hash=kept))
+        db.session.commit()
+        assert sequencer.seal_all(db.session) == 0  # too old to be sealed now
+    report = _verify(app)
+    assert not report.ok and report.problem == "the chain head was changed"
+
+
+def test_a_wiped_trail_is_not_restarted_and_fails_verification(app):
+    from tests.helpers import file_report
+
+    file_report(app.test_client(), "en")
+    _write_entries(app, 2)
+    with app.app_context():
+        db.session.execute(delete(AuditEntry))
+        db.session.execute(delete(AuditHead))
+        db.session.commit()
+        audit.record(db.session, "case.viewed", actor="tester")
+        db.session.commit()
+        assert sequencer.seal_all(db.session) == 0
+        assert db.session.get(AuditHead, 1) is None
+    report = _verify(app)
+    assert not report.ok and report.problem == "the chain head is missing"
+
+
+def test_an_entry_numbered_outside_the_chain_is_reported(app):
+    _write_entries(app, 2)
+    with app.app_context():
+        db.session.add(
+            AuditEntry(
+                created_at=utcnow(),
+                actor="worker1@example.org",
+                action="file.downloaded",
+                detail="{}",
+                nonce="a" * 32,
+                entry_mac="b" * 64,
+                seq=-1,
+            )
+        )
+        db.session.commit()
+    report = _verify(app)
+    assert not report.ok and report.problem == "an entry is outside the chain"
+
+
+def test_a_row_numbered_past_the_head_stops_sealing_without_a_crash(app):
+    _write_entries(app, 2)
+    with app.app_context():
+        db.session.add(AuditEntry(created_at=utcnow(), actor="x", action="y", detail="{}", seq=3))
+        db.session.commit()
+    _write_entries(app, 1, seal=False)
+    with app.app_context():
+        assert sequencer.seal_all(db.session) == 0
+    assert not _verify(app).ok
+
+
+def test_the_sequencer_leaves_a_forged_waiting_entry_unsealed_and_seals_the_rest(app):
+    _write_entries(app, 1, seal=False)
+    with app.app_context():
+        db.session.add(
+            AuditEntry(
+                created_at=utcnow(),
+                actor="x",
+                action="y",
+                detail="{}",
+                nonce="c" * 32,
+                entry_mac="d" * 64,
+            )
+        )
+        db.session.commit()
+    _write_entries(app, 1, seal=False)
+    with app.app_context():
+        assert sequencer.seal_all(db.session) == 2
+        forged = db.session.scalar(select(AuditEntry).where(AuditEntry.entry_mac == "d" * 64))
+        assert forged.seq is None
+    report = _verify(app)
+    assert not report.ok and report.broken_at == forged.id
+
+
+def test_a_non_ascii_value_planted_in_a_digest_is_reported_not_a_crash(app):
+    _write_entries(app, 2)
+    with app.app_context():
+        db.session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(entry_mac="é" * 32))
+        db.session.commit()
+    assert not _verify(app).ok
+
+
+def test_the_sequencer_does_not_build_on_a_head_moved_without_the_key(app):
+    _write_entries(app, 4)
+    with app.app_context():
+        second = db.session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == 2))
+        db.session.execute(delete(AuditEntry).where(AuditEntry.seq > 2))
+        db.session.execute(update(AuditHead).values(entries=2, last_hash=second))
+        db.session.commit()
+    _write_entries(app, 1, seal=False)
+    with app.app_context():
+        assert sequencer.seal_all(db.session) == 0
+        db.session.execute(update(AuditHead).values(head_mac=None))
+        db.session.commit()
+        assert sequencer.seal_all(db.session) == 0  # and not once its HMAC is removed
+    assert not _verify(app).ok

@@ -59,7 +59,7 @@ def test_a_rewrite_with_the_audit_key_passes_alone_but_not_against_the_checkpoin
     with app.app_context():
         db.session.execute(delete(AuditEntry).where(AuditEntry.seq == 2))
         db.session.commit()
-        _rechain(db.session, audit.link_mac)  # the attacker holds PORTAL_AUDIT_KEY
+        _rechain(db.session, audit.link_mac, audit.head_mac)  # the attacker holds the key
         assert audit.verify(db.session).ok
     result = _verify_against(app, saved, public_key)
     assert result.exit_code == 1
@@ -74,6 +74,10 @@ def test_cutting_off_the_newest_entries_is_caught_by_the_checkpoint(app, signing
         db.session.execute(delete(AuditEntry).where(AuditEntry.seq >= 4))
         third = db.session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == 3))
         db.session.execute(update(AuditHead).values(entries=3, last_hash=third))
+        db.session.commit()
+        # Without the key the head's own HMAC gives it away; with it, only the checkpoint.
+        assert audit.verify(db.session).problem == "the chain head was changed"
+        db.session.execute(update(AuditHead).values(head_mac=audit.head_mac(3, third)))
         db.session.commit()
         assert audit.verify(db.session).ok
     result = _verify_against(app, saved, public_key)
@@ -155,3 +159,28 @@ def test_no_checkpoint_of_a_broken_trail(app, signing, tmp_path):
         assert sequencer.seal_all(db.session) == 0
     result = app.test_cli_runner().invoke(args=["audit", "checkpoint", "--key-file", key_file])
     assert result.exit_code == 1 and "BROKEN" in result.output and "signature" not in result.output
+
+
+def test_the_public_half_given_as_the_signing_key_is_refused(make_app, tmp_path):
+    app = make_app()
+    pair = dict(
+        line.split("=", 1)
+        for line in app.test_cli_runner().invoke(args=["keys", "generate-signing"]).output.split()
+    )
+    trusting = make_app(fresh=False, PORTAL_AUDIT_PUBLIC_KEY=pair["PORTAL_AUDIT_PUBLIC_KEY"])
+    wrong = tmp_path / "public.key"
+    wrong.write_text(pair["PORTAL_AUDIT_PUBLIC_KEY"])
+    result = trusting.test_cli_runner().invoke(args=["audit", "checkpoint", "--key-file", wrong])
+    assert result.exit_code != 0 and "does not belong" in result.output
+
+
+def test_hostile_checkpoint_and_key_files_give_clear_errors(app, signing, tmp_path):
+    _key_file, public_key = signing
+    nested = tmp_path / "nested.json"
+    nested.write_text("[" * 100000 + "]" * 100000)
+    result = _verify_against(app, nested, public_key)
+    assert result.exit_code != 0 and "not a portal audit checkpoint" in result.output
+    binary = tmp_path / "binary.key"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    result = app.test_cli_runner().invoke(args=["audit", "checkpoint", "--key-file", binary])
+    assert result.exit_code != 0 and "not text" in result.output

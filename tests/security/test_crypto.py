@@ -74,7 +74,7 @@ def test_production_is_the_default_and_sets_secure_cookies():
             "PORTAL_SECRET_KEY": "s",
             "PORTAL_RECEIPT_KEY": "r",
             "PORTAL_DATA_KEYS": generate_data_key(),
-            "PORTAL_AUDIT_KEY": "a",
+            "PORTAL_AUDIT_KEY": "a" * 40,
             "PORTAL_PRIVACY_OFFICER": "Officer, privacy@example.org",
         }
     )

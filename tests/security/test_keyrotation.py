@@ -52,3 +52,22 @@ def test_rotate_then_drop_the_old_key(make_app, tmp_path):
         assert load(new_only.config["PORTAL_UPLOAD_DIR"], evidence.stored_name).startswith(
             b"\x89PNG"
         )
+
+
+def test_a_planted_value_is_reported_and_the_rest_still_rotates(make_app):
+    from sqlalchemy import text as sql
+
+    from tests.helpers import file_report
+
+    old_app = make_app()
+    file_report(old_app.test_client(), "en", **{"links-0-note": "a note"})
+    file_report(old_app.test_client(), "en")
+    with old_app.app_context():
+        db.session.execute(sql("UPDATE links SET note = 'e1.kdead.AAAA' WHERE id = 1"))
+        db.session.commit()
+    new_key = generate_data_key()
+    rotating = make_app(fresh=False, PORTAL_DATA_KEYS=f"{new_key},{TEST_DATA_KEY}")
+    result = rotating.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 1
+    assert "does not open" in result.output and "links.note id 1" in result.output
+    assert "cases.description: 2 re-encrypted" in result.output

@@ -224,3 +224,38 @@ def test_a_receipt_from_before_the_binding_is_tied_on_first_use(make_app):
     _raw(app, "UPDATE cases SET receipt_check = NULL WHERE case_ref = :r", r=ref)
     refusing = make_app(fresh=False, PORTAL_UNBOUND_VALUES="refuse")
     assert open_status(refusing.test_client(), receipt).status_code != 303
+
+
+def test_swapping_a_cases_identity_onto_another_row_opens_nothing(app):
+    """Attacker's case B: move B's number, receipt HMACs and own fields onto victim A's row,
+    hoping B's receipt then shows A's messages (bound to A's row id)."""
+    ref_a, ref_b, victim_b, receipt_b = _two_cases(app)
+    columns = "case_ref, receipt_hash, receipt_check, submission_hash, description"
+    with app.app_context():
+        row_b = dict(
+            db.session.execute(
+                text(f"SELECT {columns} FROM cases WHERE case_ref = :b"),  # noqa: S608
+                {"b": ref_b},
+            )
+            .mappings()
+            .one()
+        )
+        db.session.execute(
+            text(
+                "UPDATE cases SET case_ref = 'GONE', receipt_hash = NULL, receipt_check = NULL,"
+                " submission_hash = NULL WHERE case_ref = :b"
+            ),
+            {"b": ref_b},
+        )
+        db.session.execute(
+            text(
+                "UPDATE cases SET case_ref = :case_ref, receipt_hash = :receipt_hash,"
+                " receipt_check = :receipt_check, submission_hash = :submission_hash,"
+                " description = :description WHERE case_ref = :a"
+            ),
+            {**row_b, "a": ref_a},
+        )
+        db.session.commit()
+    _status, html = _b_sees(app, victim_b, receipt_b)
+    assert SECRET not in html
+    assert 'id="receipt"' in html  # the code opens nothing

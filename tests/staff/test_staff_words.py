@@ -64,7 +64,7 @@ def test_the_police_message_says_evidence_is_kept_only_when_it_is(app):
         page = page_text(staff.get(f"/staff/cases/{ref}?canned=police"))
         return html.unescape(TEXTAREA.search(page).group(1))
 
-    assert "증거 파일은 저희가 안전하게 보관하고 있어요" in police_text(ref_with)
+    assert "증거 파일은 지금 암호화해서 보관하고 있어요" in police_text(ref_with)
     kept_nothing = police_text(without)
-    assert "보관하고 있는 증거 파일은 없어요" in kept_nothing
-    assert "안전하게 보관하고 있어요" not in kept_nothing
+    assert "따로 보관하는 증거 파일은 없어요" in kept_nothing
+    assert "지금 암호화해서 보관하고 있어요" not in kept_nothing

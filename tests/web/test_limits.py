@@ -47,7 +47,7 @@ def test_receipt_page_429_is_friendly_in_both_languages(make_app):
     assert _guess(client, "1" * 20).status_code == 200
     refused = _guess(client, "2" * 20)
     assert refused.status_code == 429
-    assert h1(refused) == "잠시 뒤에 다시 해 주세요"
+    assert h1(refused) == "잠깐만 기다려 주세요"
 
 
 def test_refused_forms_and_round_trips_do_not_use_up_the_quota(make_app):

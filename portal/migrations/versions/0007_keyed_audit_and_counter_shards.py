@@ -29,6 +29,8 @@ def upgrade():
         batch_op.alter_column('entry_hash', existing_type=sa.String(length=64), nullable=True)
         batch_op.create_unique_constraint(batch_op.f('uq_audit_log_entry_mac'), ['entry_mac'])
         batch_op.create_unique_constraint(batch_op.f('uq_audit_log_seq'), ['seq'])
+    with op.batch_alter_table('audit_head', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('head_mac', sa.String(length=64), nullable=True))
     # Legacy entries were appended under the head's lock, so id order is chain order.
     connection = op.get_bind()
     connection.execute(sa.text(
@@ -36,6 +38,11 @@ def upgrade():
         '(SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS position FROM audit_log) AS numbered '
         'WHERE audit_log.id = numbered.id'
     ))
+    legacy = connection.execute(sa.text('SELECT COUNT(*) FROM audit_log')).scalar()
+    if legacy:
+        # Kept outside the database, so nobody can later pass the keyed trail off as legacy.
+        print(f'0007: {legacy} audit entries keep their unkeyed links; '
+              f'set PORTAL_AUDIT_LEGACY_ENTRIES={legacy} on every instance')
 
     counts = dict(connection.execute(sa.text('SELECT status, cases FROM status_counts')).all())
     op.drop_table('status_counts')
@@ -75,6 +82,9 @@ def downgrade():
     op.bulk_insert(table, [{'status': s, 'cases': int(c or 0)} for s, c in counts.items()])
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_audit_log_seq'), type_='unique')
+    with op.batch_alter_table('audit_head', schema=None) as batch_op:
+        batch_op.drop_column('head_mac')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_audit_log_entry_mac'), type_='unique')
         batch_op.alter_column('entry_hash', existing_type=sa.String(length=64), nullable=False)
         batch_op.alter_column('prev_hash', existing_type=sa.String(length=64), nullable=False)
