@@ -47,7 +47,7 @@ def test_phone_files_in_korean_and_opens_the_case_on_status(new_context, portal,
     page.get_by_role("button", name="내 신고 열기").click()
     page.wait_for_url("**/status/case")
     assert page.inner_text("#case-ref").strip() == filed.case_ref
-    assert page.inner_text("#case-status").strip() == "접수됨"
+    assert page.inner_text("#case-status").strip() == "접수됐어요"
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
@@ -191,7 +191,7 @@ def test_keyboard_only_filing_with_visible_focus(new_context, portal):
     page.keyboard.type(receipt)
     page.keyboard.press("Enter")
     page.wait_for_url("**/status/case")
-    assert page.inner_text("#case-status").strip() == "접수됨"
+    assert page.inner_text("#case-status").strip() == "접수됐어요"
     assert len(stops) > 20
 
 

@@ -33,7 +33,7 @@ def _cases(app) -> list[Case]:
 
 @pytest.mark.parametrize(
     ("lang", "receipt_title", "status_word"),
-    [("ko", "신고가 접수됐어요", "접수됨"), ("en", "Your report has been sent", "Received")],
+    [("ko", "신고가 접수됐어요", "접수됐어요"), ("en", "Your report has been sent", "Received")],
 )
 def test_filing_round_trip(app, client, lang, receipt_title, status_word):
     token, key = open_form(client, lang)

@@ -43,7 +43,7 @@ def test_the_filers_own_words_are_labelled_as_theirs_only_when_someone_else_file
     page = page_text(_korean_staff(app).get(f"/staff/cases/{ref}"))
     assert "신고인이 쓴 내용" not in page
     assert "<dd>피해자 본인</dd>" in page
-    assert "제가 피해를 입었어요" not in page  # the victim's first-person option
+    assert "피해를 입은 본인이에요" not in page  # the victim's first-person option
 
 
 def test_the_police_message_says_evidence_is_kept_only_when_it_is(app):
