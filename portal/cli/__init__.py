@@ -3,7 +3,6 @@ development data."""
 
 from __future__ import annotations
 
-import secrets
 import sys
 import time
 
@@ -17,7 +16,7 @@ from portal.evidence import convert, storage
 from portal.evidence.pdf_render import PdfLimits
 from portal.extensions import db
 from portal.models import Staff, utcnow
-from portal.security import accounts, audit, checkpoints, crypto, keyrotation, lockout
+from portal.security import accounts, audit, crypto, keygen, keyrotation, lockout
 
 keys_cli = AppGroup("keys", help="Encryption keys.")
 counters_cli = AppGroup("counters", help="The queue's per-status counts.")
@@ -205,18 +204,11 @@ def keys_generate() -> None:
     click.echo(crypto.generate_data_key())
 
 
-@keys_cli.command("generate-audit")
-def keys_generate_audit() -> None:
-    """Print a new PORTAL_AUDIT_KEY (set it once; changing it breaks the trail's proof)."""
-    click.echo(secrets.token_urlsafe(48))
-
-
 @keys_cli.command("generate-signing")
 def keys_generate_signing() -> None:
     """Print an Ed25519 pair for audit checkpoints: keep the private one off the servers."""
-    private, public = checkpoints.generate_signing_key()
-    click.echo(f"PORTAL_AUDIT_SIGNING_KEY={private}")
-    click.echo(f"PORTAL_AUDIT_PUBLIC_KEY={public}")
+    for name, value in keygen.signing_pair().items():
+        click.echo(f"{name}={value}")
 
 
 @counters_cli.command("recount")
