@@ -157,14 +157,79 @@ PRIORITIES = {
 }
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
 
-# Where each link stands in its takedown.
+# Where each link stands in its takedown; never typed by staff, it follows from the requests
+# made, the platforms' answers and the rechecks (portal/takedown/states.py).
+# "kcsc_request" is any escalation (the commission or the police): its code is older.
 TAKEDOWN_STATUSES = {
-    "reported": _l("Reported by victim"),
+    "reported": _l("Not yet requested"),
     "requested": _l("Removal requested"),
-    "kcsc_request": _l("Review request sent (KCSC)"),
+    "kcsc_request": _l("Escalated"),
     "removed": _l("Removed"),
     "refused": _l("Platform refused"),
     "reappeared": _l("Uploaded again"),
+    "partly_removed": _l("Partly removed"),
+    "unreachable": _l("Page could not be reached"),
+}
+# States in which a link still needs work; the others are watched for re-uploads.
+OPEN_LINK_STATES = (
+    "reported",
+    "requested",
+    "partly_removed",
+    "refused",
+    "reappeared",
+    "kcsc_request",
+)
+WATCHED_LINK_STATES = ("removed", "unreachable")
+
+# How the victim sees each link's state on /status.
+VICTIM_LINK_STATES = {
+    "reported": _l("We have it and will ask for its removal."),
+    "requested": _l("We asked the platform to remove it on %(date)s."),
+    "removed": _l("Removed. We will keep checking that it stays down."),
+    "partly_removed": _l("Partly removed. We are asking for the rest to be removed too."),
+    "refused": _l(
+        "The platform refused. We are trying other ways, such as a review request to the "
+        "Korea Media and Communications Standards Commission."
+    ),
+    "unreachable": _l("The page can no longer be reached. We will keep checking."),
+    "reappeared": _l("It appeared again. We are asking for its removal again."),
+    "kcsc_request": _l(
+        "We have taken it further, to the Korea Media and Communications Standards "
+        "Commission or the police."
+    ),
+}
+
+# Where a takedown request was sent.
+REQUEST_CHANNELS = {
+    "report_form": _l("The platform's report form"),
+    "abuse_email": _l("Abuse e-mail"),
+    "kcsc": _l("Review request to the KCSC"),
+    "hosting": _l("Hosting provider"),
+    "search_engine": _l("Search engine removal"),
+    "police": _l("Police"),
+}
+# A request through these after an earlier one takes the link further (escalates it).
+ESCALATION_CHANNELS = frozenset({"kcsc", "police"})
+
+# What the platform answered, for some or all links of a request.
+REQUEST_OUTCOMES = {
+    "removed": _l("Removed"),
+    "partly_removed": _l("Partly removed"),
+    "refused": _l("Refused"),
+    "unreachable": _l("Page could not be reached"),
+    "no_answer": _l("No answer"),
+}
+
+# What a target is: the place many links point into.
+TARGET_KINDS = {
+    "channel": _l("Channel or group"),
+    "bot": _l("Bot"),
+    "invite": _l("Invite link"),
+    "account": _l("Account"),
+    "blog": _l("Blog"),
+    "cafe": _l("Café or community"),
+    "server": _l("Server"),
+    "site": _l("Website"),
 }
 
 TEAMS = {

@@ -112,6 +112,29 @@ def _prefix(env: Mapping[str, str]) -> int:
     return prefix
 
 
+def _recheck_days(env: Mapping[str, str]) -> tuple[int, ...]:
+    raw = env.get("PORTAL_RECHECK_DAYS", "").strip() or "7,30,90"
+    try:
+        days = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"PORTAL_RECHECK_DAYS must be days such as 7,30,90, got {raw!r}"
+        ) from None
+    if not days or days[0] < 1 or list(days) != sorted(set(days)):
+        raise ConfigError(f"PORTAL_RECHECK_DAYS must be rising days such as 7,30,90, got {raw!r}")
+    return days
+
+
+def _escalation_days(env: Mapping[str, str]) -> dict[str, int]:
+    """PORTAL_ESCALATE_AFTER_DAYS, and PORTAL_ESCALATE_AFTER_DAYS_<PLATFORM> per platform."""
+    days = {"*": _int(env, "PORTAL_ESCALATE_AFTER_DAYS", 7, minimum=1)}
+    prefix = "PORTAL_ESCALATE_AFTER_DAYS_"
+    for name in env:
+        if name.startswith(prefix):
+            days[name.removeprefix(prefix).lower()] = _int(env, name, 7, minimum=1)
+    return days
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from PORTAL_* variables."""
     env = os.environ if env is None else env
@@ -189,6 +212,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         * 1024,
         "PORTAL_MAX_LINKS": min(_int(env, "PORTAL_MAX_LINKS", 20, minimum=1), MAX_LINK_ROWS),
         "PORTAL_PAGE_SIZE": _int(env, "PORTAL_PAGE_SIZE", 50, minimum=5),
+        "PORTAL_RECHECK_DAYS": _recheck_days(env),
+        "PORTAL_ESCALATE_AFTER_DAYS": _escalation_days(env),
         "MAX_CONTENT_LENGTH": _int(env, "PORTAL_MAX_REQUEST_MB", 55, minimum=1) * 1024 * 1024,
         # Werkzeug's per-field memory cap for non-file parts; the longest text field
         # is far below this, so anything above it is hostile and gets a friendly 413.

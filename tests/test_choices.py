@@ -34,7 +34,19 @@ PINNED = {
         "removed",
         "refused",
         "reappeared",
+        "partly_removed",
+        "unreachable",
     ),
+    "REQUEST_CHANNELS": (
+        "report_form",
+        "abuse_email",
+        "kcsc",
+        "hosting",
+        "search_engine",
+        "police",
+    ),
+    "REQUEST_OUTCOMES": ("removed", "partly_removed", "refused", "unreachable", "no_answer"),
+    "TARGET_KINDS": ("channel", "bot", "invite", "account", "blog", "cafe", "server", "site"),
     "TEAMS": ("takedown", "counseling", "legal"),
 }
 

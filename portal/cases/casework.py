@@ -1,11 +1,10 @@
-"""Working a case: reading it, notes, messages to the victim, link takedowns, related cases."""
+"""Working a case: reading it, notes, messages to the victim, legal hold, related cases."""
 
 from __future__ import annotations
 
 from sqlalchemy import or_, select
 
 from portal.cases.workflow import WorkflowError
-from portal.choices import TAKEDOWN_STATUSES
 from portal.extensions import Session
 from portal.models import Case, Link, Message, Note, Staff, utcnow
 from portal.security import audit
@@ -60,30 +59,6 @@ def add_victim_message(session: Session, case: Case, body: str) -> Message:
     case.last_activity_at = now
     audit.record(session, "victim.message", actor="victim", case_ref=case.case_ref)
     return message
-
-
-def set_link_status(session: Session, case: Case, actor: Staff, link_id: int, status: str) -> Link:
-    if case.status == "withdrawn":
-        raise WorkflowError("withdrawn")
-    if status not in TAKEDOWN_STATUSES:
-        raise WorkflowError("unknown_link_status")
-    link = session.get(Link, link_id)
-    if link is None or link.case_id != case.id:
-        raise WorkflowError("unknown_link")
-    old = link.takedown_status
-    link.takedown_status = status
-    link.takedown_updated_at = utcnow()
-    case.last_activity_at = link.takedown_updated_at
-    audit.record(
-        session,
-        "link.status",
-        staff=actor,
-        case_ref=case.case_ref,
-        link=link.id,
-        old=old,
-        new=status,
-    )
-    return link
 
 
 def set_legal_hold(session: Session, case: Case, actor: Staff, hold: bool, reason: str) -> None:

@@ -22,6 +22,7 @@ from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
 from portal.evidence import records
 from portal.evidence.files import CleanFile
 from portal.extensions import Session, rows_changed
+from portal.links import targets
 from portal.links.parse import ParsedLink
 from portal.links.platforms import PLATFORMS
 from portal.models import Case, Link, utcnow
@@ -120,7 +121,7 @@ def needs_guardian_consent(filing: Filing) -> bool:
     return filing.filer == "self" and filing.age_band == "under14"
 
 
-def _build_case(filing: Filing, now: datetime) -> Case:
+def _build_case(filing: Filing, now: datetime, target_ids: dict[str, int]) -> Case:
     minor = is_minor_involved(filing.age_band, filing.minor_in_content)
     routing = route(
         help_wanted=filing.help_wanted,
@@ -164,6 +165,7 @@ def _build_case(filing: Filing, now: datetime) -> Case:
     )
     for position, item in enumerate(filing.links):
         parsed = item.parsed
+        target_id = target_ids[targets.identify(parsed).key]
         case.links.append(
             Link(
                 position=position,
@@ -175,6 +177,7 @@ def _build_case(filing: Filing, now: datetime) -> Case:
                 platform=parsed.platform,
                 kind=parsed.kind,
                 note=item.note or None,
+                target_id=target_id,
             )
         )
     return case
@@ -206,9 +209,12 @@ def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -
             raise DuplicateSubmission(earlier)
 
     now = utcnow()
+    target_ids = targets.ensure_targets(
+        session, [targets.identify(item.parsed) for item in filing.links]
+    )
     for _attempt in range(CASE_REF_ATTEMPTS):
         receipt = new_receipt()
-        case = _build_case(filing, now)
+        case = _build_case(filing, now, target_ids)
         case.case_ref = new_case_ref(now)
         case.receipt_hash = receipt_hash(receipt)
         case.submission_hash = submission_hash
@@ -232,6 +238,8 @@ def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -
             continue
         stored = _store_files(session, case, filing.files, upload_dir) if upload_dir else 0
         counters.adjust(session, None, "new")
+        # Last, so a hot channel's row stays locked only for the commit that follows.
+        targets.count_links(session, [(link.target_id, "reported") for link in case.links])
         audit.record(
             session,
             "case.filed",

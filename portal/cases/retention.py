@@ -12,7 +12,8 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from portal.cases import counters
 from portal.evidence import storage
 from portal.extensions import Session, rows_changed
-from portal.models import Case, EvidenceFile, Link, Message, Note, utcnow
+from portal.links import targets
+from portal.models import Case, EvidenceFile, Link, LinkEvent, Message, Note, utcnow
 from portal.security import audit
 
 
@@ -30,6 +31,11 @@ def erase_content(session: Session, case: Case, upload_dir: str | None = None) -
             raise ValueError("erasing files needs the upload directory")
         storage.remove_after_commit(session, upload_dir, list(names))
     session.execute(delete(EvidenceFile).where(EvidenceFile.case_id == case.id))
+    held = session.execute(
+        select(Link.target_id, Link.takedown_status).where(Link.case_id == case.id)
+    ).all()
+    targets.count_links(session, [(row[0], row[1]) for row in held], sign=-1)
+    session.execute(delete(LinkEvent).where(LinkEvent.case_id == case.id))
     session.execute(delete(Link).where(Link.case_id == case.id))
     session.execute(delete(Message).where(Message.case_id == case.id))
     session.execute(delete(Note).where(Note.case_id == case.id))

@@ -6,7 +6,9 @@ Claims are a single conditional UPDATE, so of two staff claiming at once exactly
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
 
 from portal.cases import counters
 from portal.choices import PRIORITIES, PRIORITY_RANK
@@ -163,3 +165,39 @@ def override_priority(
     audit.record(
         session, "case.priority", staff=actor, case_ref=case.case_ref, old=old, new=priority
     )
+
+
+def return_to_work(session: Session, case_ids: Iterable[int], actor: Staff) -> list[str]:
+    """Content that came back reopens its closed or monitoring cases.
+
+    It is a consequence of a recheck, not a choice, so whoever records the recheck may do
+    it. Returns the case numbers reopened.
+    """
+    reopened = []
+    candidates = session.execute(
+        select(Case.id, Case.case_ref, Case.status).where(
+            Case.id.in_(sorted(set(case_ids))),
+            Case.status.in_(("closed", "monitoring")),
+            Case.purged_at.is_(None),
+        )
+    ).all()
+    for case_id, case_ref, old_status in candidates:
+        changed = session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.status == old_status)
+            .values(status="in_progress", closed_at=None, last_activity_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if rows_changed(changed) == 1:
+            counters.adjust(session, old_status, "in_progress")
+            audit.record(
+                session,
+                "case.status",
+                staff=actor,
+                case_ref=case_ref,
+                old=old_status,
+                new="in_progress",
+                reason="reupload",
+            )
+            reopened.append(case_ref)
+    return reopened

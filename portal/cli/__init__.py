@@ -221,7 +221,8 @@ def counters_recount() -> None:
 
 def init_app(app: Flask) -> None:
     from portal.cli.audit_commands import audit_cli
+    from portal.cli.takedown_commands import targets_cli
 
-    for group in (keys_cli, audit_cli, counters_cli, staff_cli, dev_cli, files_cli):
+    for group in (keys_cli, audit_cli, counters_cli, staff_cli, dev_cli, files_cli, targets_cli):
         app.cli.add_command(group)
     app.cli.add_command(purge_command)

@@ -5,6 +5,7 @@ from portal.models.case import Case, Link, Message, Note, StatusCount
 from portal.models.drafts import Draft
 from portal.models.files import EvidenceFile
 from portal.models.staff import LoginThrottle, Staff
+from portal.models.takedown import LinkEvent, TakedownRequest, Target
 from portal.models.types import utcnow
 
 __all__ = [
@@ -14,10 +15,13 @@ __all__ = [
     "Draft",
     "EvidenceFile",
     "Link",
+    "LinkEvent",
     "LoginThrottle",
     "Message",
     "Note",
     "Staff",
     "StatusCount",
+    "TakedownRequest",
+    "Target",
     "utcnow",
 ]

@@ -150,8 +150,27 @@ class Link(Model):
     note: Mapped[str | None] = mapped_column(EncryptedText("link.note", row="case_id"))
     takedown_status: Mapped[str] = mapped_column(String(20), default="reported")
     takedown_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # NULL only for links filed before targets existed, until `targets backfill` runs.
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
+    last_request_id: Mapped[int | None] = mapped_column(ForeignKey("takedown_requests.id"))
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a removed link is next checked for a re-upload, and how many checks it passed.
+    recheck_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recheck_round: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
 
     case: Mapped[Case] = relationship(back_populates="links")
+
+    __table_args__ = (
+        Index("ix_links_target", "target_id", "id"),
+        Index("ix_links_target_state", "target_id", "takedown_status", "id"),
+        Index(
+            "ix_links_recheck_due",
+            "recheck_due_at",
+            "id",
+            postgresql_where=text("recheck_due_at IS NOT NULL"),
+            sqlite_where=text("recheck_due_at IS NOT NULL"),
+        ),
+    )
 
 
 class Message(Model):

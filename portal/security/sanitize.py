@@ -28,6 +28,8 @@ LIMITS = {
     "message": 3000,
     "note": 3000,
     "reason": 500,
+    "reference": 100,
+    "answer": 3000,
 }
 
 
@@ -111,5 +113,5 @@ def clean_text(value: str | None, *, max_length: int, multiline: bool = False) -
 
 def clean_field(kind: str, value: str | None) -> str:
     """clean_text with the cap and line rule of a named field kind."""
-    multiline = kind in {"description", "message", "note"}
+    multiline = kind in {"description", "message", "note", "answer"}
     return clean_text(value, max_length=LIMITS[kind], multiline=multiline)

@@ -7,6 +7,15 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from portal.staff import admin, auth_views, case_views, file_views, guards, queue_views  # noqa: E402,F401
+from portal.staff import (  # noqa: E402,F401
+    admin,
+    auth_views,
+    case_views,
+    desk_views,
+    file_views,
+    guards,
+    queue_views,
+    target_views,
+)
 
 bp.register_blueprint(admin_bp)

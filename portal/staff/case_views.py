@@ -16,17 +16,18 @@ from portal.extensions import db
 from portal.models import Case, Staff
 from portal.security.sanitize import TextRefused, clean_field
 from portal.staff import bp
+from portal.staff.desk_forms import AnswerForm, TakedownRequestForm
 from portal.staff.file_views import REVEALED
 from portal.staff.forms import (
     ActionForm,
     AssignForm,
     HoldForm,
-    LinkStatusForm,
     PriorityForm,
     StatusForm,
     TextForm,
 )
 from portal.staff.guards import current_staff
+from portal.takedown import desk
 
 
 def workflow_message(reason: str) -> str:
@@ -42,6 +43,13 @@ def workflow_message(reason: str) -> str:
         "empty_text": _("Please write something first."),
         "erased": _("This case's content was erased; nothing new can be added to it."),
         "admin_only_hold": _("Only an admin can lift a legal hold."),
+        "no_links": _("None of those links can be acted on (their reports may be withdrawn)."),
+        "date_in_future": _("That date is in the future."),
+        "bad_date": _("Please give the date as YYYY-MM-DD."),
+        "answer_before_request": _("The answer cannot come before the request was sent."),
+        "unknown_channel": _("Please choose where the request was sent."),
+        "unknown_outcome": _("Please choose what the platform answered."),
+        "no_result": _("Please choose whether the content is still gone or back."),
         "changed_meanwhile": _(
             "The case changed while you were looking at it. Please check it and try again."
         ),
@@ -126,7 +134,9 @@ def case_detail(case_ref: str) -> str:
         priority_form=PriorityForm(priority=case.priority),
         note_form=TextForm(prefix="note"),
         message_form=message_form,
-        link_form=LinkStatusForm(),
+        desk=desk.case_desk(db.session, case),
+        request_form=TakedownRequestForm(),
+        answer_form=AnswerForm(),
         hold_form=HoldForm(hold=case.legal_hold),
         canned=canned_options(case.language),
         retention_days=current_app.config["PORTAL_RETENTION_DAYS"],
@@ -208,20 +218,6 @@ def case_message(case_ref: str) -> ResponseReturnValue:
         return _("Message sent to the victim.")
 
     return _act(case_ref, lambda: TextForm(prefix="msg"), action)
-
-
-@bp.post("/cases/<case_ref>/links")
-def case_link(case_ref: str) -> ResponseReturnValue:
-    def action(case: Case, form: LinkStatusForm) -> str:
-        raw = form.link_id.data or ""
-        if not _small_int(raw):
-            raise workflow.WorkflowError("unknown_link")
-        casework.set_link_status(
-            db.session, case, current_staff(), int(raw), form.takedown_status.data or ""
-        )
-        return _("Link status updated.")
-
-    return _act(case_ref, LinkStatusForm, action)
 
 
 @bp.post("/cases/<case_ref>/hold")

@@ -49,11 +49,6 @@ class TextForm(FlaskForm):
     body = TextAreaField()
 
 
-class LinkStatusForm(FlaskForm):
-    link_id = HiddenField()
-    takedown_status = SelectField(choices=list(choices.TAKEDOWN_STATUSES), validate_choice=False)
-
-
 class HoldForm(FlaskForm):
     hold = BooleanField()
     reason = StringField()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_date, format_datetime, format_timedelta
 from werkzeug.routing import BuildError
 
 from portal import choices
@@ -41,6 +41,10 @@ def _when(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(value, style)
+
+
+def _day(value: datetime | None) -> str:
+    return "" if value is None else format_date(value, "long")
 
 
 def _ago(delta: timedelta) -> str:
@@ -89,6 +93,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["ago"] = _ago
+    app.jinja_env.filters["day"] = _day
     app.jinja_env.filters["harm_label"] = _label("HARMS")
     app.jinja_env.filters["help_label"] = _label("HELP")
     app.jinja_env.filters["platform_label"] = _label("PLATFORMS")

@@ -18,7 +18,17 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEntry, Case, EvidenceFile, Message, Note, Staff
+from portal.models import (
+    AuditEntry,
+    Case,
+    EvidenceFile,
+    Link,
+    Message,
+    Note,
+    Staff,
+    TakedownRequest,
+    utcnow,
+)
 from scripts.pages import csrf_token
 from tests.helpers import file_report, open_status, page_text
 from tests.staff_helpers import Member, make_staff, staff_client, token_of
@@ -36,6 +46,9 @@ class World:
     admin: Member
     target: Member
     file_id: int
+    link_id: int
+    target_id: int
+    request_id: int
 
 
 def _screenshot() -> io.BytesIO:
@@ -56,6 +69,15 @@ def world(make_app: Any) -> World:
         case_id = db.session.scalar(select(Case.id).where(Case.case_ref == case_ref))
         file_id = db.session.scalar(select(EvidenceFile.id).where(EvidenceFile.case_id == case_id))
     assert file_id is not None, "the screenshot was not stored"
+    with app.app_context():
+        link = db.session.scalar(select(Link).where(Link.case_id == case_id))
+        assert link is not None and link.target_id is not None
+        made = TakedownRequest(
+            token="t" * 32, platform=link.platform, channel="abuse_email", sent_at=utcnow()
+        )
+        db.session.add(made)
+        db.session.commit()
+        link_id, target_id, request_id = link.id, link.target_id, made.id
     return World(
         app=app,
         case_ref=case_ref,
@@ -64,12 +86,22 @@ def world(make_app: Any) -> World:
         admin=make_staff(app, "boss@example.org", role="admin"),
         target=make_staff(app, "target@example.org"),
         file_id=file_id,
+        link_id=link_id,
+        target_id=target_id,
+        request_id=request_id,
     )
 
 
 def staff_routes(app: Flask, world: World) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) for every staff route: actions first, sign-out last."""
-    params = {"case_ref": world.case_ref, "member_id": world.target.id, "file_id": world.file_id}
+    params = {
+        "case_ref": world.case_ref,
+        "member_id": world.target.id,
+        "file_id": world.file_id,
+        "link_id": world.link_id,
+        "target_id": world.target_id,
+        "request_id": world.request_id,
+    }
     found = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():

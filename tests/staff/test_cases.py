@@ -175,7 +175,7 @@ def test_priority_override_needs_a_reason_and_reorders_the_queue(app):
         assert "REASON-51" not in entry.detail
 
 
-def test_link_takedown_status_is_updated_only_for_the_cases_own_links(app):
+def test_a_request_is_recorded_only_for_the_cases_own_links(app):
     member = make_staff(app, "worker@example.org")
     victim = app.test_client()
     ref, _r = file_report(victim, "en")
@@ -187,18 +187,28 @@ def test_link_takedown_status_is_updated_only_for_the_cases_own_links(app):
             ).all()
         )
     staff = staff_client(app, member)
-    path = f"/staff/cases/{ref}/links"
-    done = post(staff, path, link_id=str(ids[ref]), takedown_status="requested")
-    assert "Link status updated." in done
-    assert '<option value="requested" selected>' in done
-    foreign = post(staff, path, link_id=str(ids[other]), takedown_status="removed")
-    assert "That action is not possible." in foreign
-    bogus = post(staff, path, link_id=str(ids[ref]), takedown_status="vanished")
-    assert "That action is not possible." in bogus
+    path = f"/staff/cases/{ref}/links/{ids[ref]}/requests"
+    done = post(staff, path, channel="abuse_email", reference="TG-77")
+    assert "Request recorded." in done
+    assert "Removal requested" in done and "Requested: Abuse e-mail" in done
+    assert "reference TG-77" in done
+    foreign = staff.post(
+        f"/staff/cases/{ref}/links/{ids[other]}/requests",
+        data={"csrf_token": token_of(staff), "channel": "abuse_email"},
+    )
+    assert foreign.status_code == 404
+    bogus = post(staff, path, channel="carrier_pigeon")
+    assert "Please choose where the request was sent." in bogus
+    future = post(staff, path, channel="kcsc", sent_on="2999-01-01")
+    assert "That date is in the future." in future
     with app.app_context():
         mine, theirs = db.session.get(Link, ids[ref]), db.session.get(Link, ids[other])
         assert mine.takedown_status == "requested" and mine.takedown_updated_at is not None
         assert theirs.takedown_status == "reported" and theirs.takedown_updated_at is None
+        notes = db.session.scalars(select(Note).where(Note.kind == "takedown")).all()
+        assert [note.body for note in notes] == [
+            "Removal requested (Abuse e-mail) for 1 link in this case."
+        ]
 
 
 def test_legal_hold_needs_a_reason(app):
@@ -242,7 +252,7 @@ def test_every_view_and_action_is_audited(app):
         ("messages", {"msg-body": "a message"}, "case.message"),
         ("status", {"status": "triage"}, "case.status"),
         ("priority", {"priority": "urgent", "reason": "why"}, "case.priority"),
-        ("links", {"link_id": str(link_id), "takedown_status": "requested"}, "link.status"),
+        (f"links/{link_id}/requests", {"channel": "report_form"}, "takedown.requested"),
         ("hold", {"hold": "y", "reason": "police"}, "case.hold"),
         ("release", {}, "case.released"),
         ("claim", {}, "case.claimed"),

@@ -1,0 +1,142 @@
+"""What a desk action leaves in every case it touches: an internal note, an audit entry,
+the case's last activity, and the target counts of links that left or re-entered work."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from portal.cases.workflow import WorkflowError
+from portal.extensions import Session
+from portal.links import targets
+from portal.models import Case, Link, LinkEvent, Note, Staff
+from portal.models.sealed import BoundText, row_identity
+from portal.security import audit
+from portal.takedown import states
+
+
+@dataclass
+class LinkRow:
+    """A link as the desk acts on it: no address, nothing to decrypt."""
+
+    id: int
+    case_id: int
+    case_ref: str
+    target_id: int | None
+    state: str
+    new_state: str = ""
+
+
+def load_links(
+    session: Session, link_ids: Iterable[int], target_id: int | None = None
+) -> list[LinkRow]:
+    """The links among ``link_ids`` staff may still act on: their case is neither withdrawn
+    nor erased (and, for a target's action, they point into that target)."""
+    wanted = sorted(set(link_ids))
+    if not wanted:
+        return []
+    query = (
+        select(Link.id, Link.case_id, Case.case_ref, Link.target_id, Link.takedown_status)
+        .join(Case, Case.id == Link.case_id)
+        .where(Link.id.in_(wanted), Case.status != "withdrawn", Case.purged_at.is_(None))
+        .order_by(Link.id)
+    )
+    if target_id is not None:
+        query = query.where(Link.target_id == target_id)
+    return [LinkRow(*row) for row in session.execute(query)]
+
+
+def require_links(rows: list[LinkRow]) -> None:
+    if not rows:
+        raise WorkflowError("no_links")
+
+
+def apply_states(
+    session: Session, rows: list[LinkRow], values: Callable[[str], dict[str, object]]
+) -> None:
+    """Write each link's new state (one UPDATE per state) with the columns ``values`` gives."""
+    by_state: dict[str, list[int]] = {}
+    for row in rows:
+        by_state.setdefault(row.new_state, []).append(row.id)
+    for state, ids in sorted(by_state.items()):
+        session.execute(
+            update(Link)
+            .where(Link.id.in_(ids))
+            .values(takedown_status=state, **values(state))
+            .execution_options(synchronize_session=False)
+        )
+    deltas: Counter[int] = Counter()
+    for row in rows:
+        if row.target_id is not None:
+            deltas[row.target_id] += states.is_open(row.new_state) - states.is_open(row.state)
+    targets.shift_open_links(session, dict(deltas))
+
+
+def add_events(
+    session: Session,
+    rows: list[LinkRow],
+    *,
+    kind: str,
+    at: datetime,
+    actor: Staff,
+    request_id: int | None = None,
+    outcome: str | None = None,
+) -> None:
+    session.execute(
+        insert(LinkEvent),
+        [
+            {
+                "link_id": row.id,
+                "case_id": row.case_id,
+                "request_id": request_id,
+                "kind": kind,
+                "state": row.new_state,
+                "outcome": outcome,
+                "staff_id": actor.id,
+                "at": at,
+            }
+            for row in rows
+        ],
+    )
+
+
+def touch_cases(
+    session: Session,
+    rows: list[LinkRow],
+    *,
+    actor: Staff,
+    action: str,
+    now: datetime,
+    note: Callable[[int], str],
+    **detail: Any,
+) -> int:
+    """One note and one audit entry per case touched; ``note`` words it for its link count."""
+    per_case: Counter[int] = Counter(row.case_id for row in rows)
+    refs = {row.case_id: row.case_ref for row in rows}
+    session.execute(
+        insert(Note),
+        [
+            {
+                "case_id": case_id,
+                "staff_id": actor.id,
+                "kind": "takedown",
+                "body": BoundText(note(count), row_identity("case_id", case_id)),
+                "created_at": now,
+            }
+            for case_id, count in sorted(per_case.items())
+        ],
+    )
+    session.execute(
+        update(Case)
+        .where(Case.id.in_(sorted(per_case)))
+        .values(last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for case_id, count in sorted(per_case.items()):
+        audit.record(session, action, staff=actor, case_ref=refs[case_id], links=count, **detail)
+    return len(per_case)
