@@ -31,12 +31,12 @@ __all__ = [
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # Spaces and controls could split the request line; browsers read a backslash as a slash.
 _FORBIDDEN = re.compile(r"[\x00-\x20\x7f\\]")
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
-_PATH_SAFE = "!$%&'()*+,/:;=?@[]~"
+_PATH_SAFE = "!$%&'()*+,/:;=?@~"
 
 _REFUSED_V4 = tuple(
     IPv4Network(cidr)
@@ -174,7 +174,7 @@ class Target:
 
     def authority(self) -> str:
         host = f"[{self.host}]" if isinstance(self.literal, IPv6Address) else self.host
-        return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
+        return host if self.port == _DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
 
 
 def _host(name: str, reason: str) -> tuple[str, IPAddress | None]:
@@ -208,11 +208,11 @@ def parse_target(url: str, policy: AddressPolicy, reason: str) -> Target:
         port = parts.port
     except ValueError as exc:
         raise Unknown(reason) from exc
-    if parts.scheme not in DEFAULT_PORTS:
+    if parts.scheme not in _DEFAULT_PORTS:
         raise Unknown("bad_scheme")
     if "@" in parts.netloc:
         raise Unknown("credentials")
-    port = DEFAULT_PORTS[parts.scheme] if port is None else port
+    port = _DEFAULT_PORTS[parts.scheme] if port is None else port
     if not policy.allows_port(port):
         raise Unknown("bad_port")
     host, literal = _host(parts.hostname or "", reason)
