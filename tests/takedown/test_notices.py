@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from pathlib import Path
 
 import pytest
 
 from portal.links.platforms import NOTICE_CHANNELS, REGISTRY
+from portal.takedown import notices
 from portal.takedown.notices import (
     LANGUAGES,
     Notice,
@@ -353,3 +355,12 @@ def test_a_thousand_links_render() -> None:
 def test_what_cannot_make_a_notice_is_refused(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         notice(**changes)  # type: ignore[arg-type]
+
+
+def test_a_template_that_writes_nothing_is_a_bug_not_a_blank_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "police.ko.txt").write_text("{% set subject %}{% endset %}\n", encoding="utf-8")
+    monkeypatch.setattr(notices, "template_dir", lambda: tmp_path)
+    with pytest.raises(RuntimeError, match=r"police\.ko\.txt left the subject or the body empty"):
+        notice("police")
