@@ -167,11 +167,32 @@ def test_the_wheel_carries_compiled_catalogs_and_the_migrations(installed: Insta
     for language in ("ko", "en"):
         assert (package / "_resources/translations" / language / "LC_MESSAGES/messages.mo").stat()
     assert not list((package / "_resources").rglob("*.po"))
+    # setup.py copies templates/ whole, so the takedown notices (plain text) come along.
+    notices = {p.name for p in (package / "_resources/templates/notices").glob("*.txt")}
+    assert notices == {p.name for p in (ROOT / "templates/notices").glob("*.txt")}
+    assert {"_ko.txt", "_en.txt", "police.ko.txt", "report_form.en.txt"} <= notices
     migrations = package / "migrations"
     assert (migrations / "alembic.ini").is_file() and (migrations / "script.py.mako").is_file()
     assert {p.name for p in (migrations / "versions").glob("*.py")} == {
         p.name for p in (ROOT / "portal/migrations/versions").glob("*.py")
     }
+
+
+NOTICE_PROBE = """
+import datetime, json
+from portal.takedown.notices import NoticeLink, Org, render_notice, template_dir
+day = datetime.date(2026, 12, 3)
+notice = render_notice("police", "web", "ko", [NoticeLink("https://example.org/a", day, "web")],
+                       Org("Org", "o@example.org", "1", "A"), harms={"deepfake"},
+                       minor_involved=False, today=day)
+print(json.dumps({"folder": str(template_dir()), "body": notice.body}))
+"""
+
+
+def test_the_installed_portal_writes_notices_from_its_own_templates(installed: Installed) -> None:
+    found = json.loads(installed.run("-c", NOTICE_PROBE).stdout)
+    assert found["folder"] == str(installed.site / "portal/_resources/templates/notices")
+    assert "제14조의2(허위영상물 등의 반포등)" in found["body"]
 
 
 def test_db_upgrade_made_the_database_in_the_working_directory(

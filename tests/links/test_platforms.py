@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 
+from portal import choices
 from portal.links import platforms
 from portal.links.parse import parse_link
 from portal.links.platforms import ALIASES, DOMAINS, LABELS, PLATFORMS, REGISTRY
@@ -43,3 +47,56 @@ def test_every_kind_a_platform_lists_is_a_known_link_kind() -> None:
 def test_the_catch_all_is_other_website() -> None:
     assert parse_link("https://example.org/page").platform == "web"
     assert platforms.BY_CODE["web"].domains == ()
+
+
+def test_notice_channels_are_the_six_in_their_order() -> None:
+    assert list(platforms.NOTICE_CHANNELS) == [
+        "report_form",
+        "abuse_email",
+        "kcsc",
+        "hosting",
+        "search_engine",
+        "police",
+    ]
+    assert all(str(label) for label in platforms.NOTICE_CHANNELS.values())
+
+
+@pytest.mark.parametrize("platform", REGISTRY, ids=lambda p: p.code)
+def test_every_platform_lists_at_least_one_known_channel(platform: platforms.Platform) -> None:
+    assert platform.notice_channels
+    assert len(set(platform.notice_channels)) == len(platform.notice_channels)
+    assert set(platform.notice_channels) <= set(platforms.NOTICE_CHANNELS)
+
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+CONTACTS = sorted(
+    {contact for p in REGISTRY for contact in p.abuse_contacts}
+    | {contact for found in platforms.CHANNEL_CONTACTS.values() for contact in found}
+    | set(platforms.TARGETED_CONTACTS)
+)
+
+
+@pytest.mark.parametrize("contact", CONTACTS)
+def test_every_contact_is_an_email_address_or_an_https_url(contact: str) -> None:
+    parts = urlsplit(contact)
+    is_https = parts.scheme == "https" and bool(parts.netloc) and " " not in contact
+    assert is_https or EMAIL.fullmatch(contact)
+
+
+def test_targeted_contacts_are_listed_somewhere_and_say_whom_they_are_for() -> None:
+    listed = {contact for p in REGISTRY for contact in p.abuse_contacts}
+    listed |= {contact for found in platforms.CHANNEL_CONTACTS.values() for contact in found}
+    assert set(platforms.TARGETED_CONTACTS) <= listed
+    assert set(platforms.TARGETED_CONTACTS.values()) <= {"minor", *choices.HARMS}
+
+
+def test_telegram_takes_abuse_email_first_with_its_two_addresses() -> None:
+    telegram = platforms.BY_CODE["telegram"]
+    assert telegram.abuse_contacts == ("abuse@telegram.org", "stopCA@telegram.org")
+    assert telegram.notice_channels == ("abuse_email", "report_form", "kcsc", "police")
+    assert platforms.BY_CODE["web"].notice_channels == (
+        "hosting",
+        "search_engine",
+        "kcsc",
+        "police",
+    )
