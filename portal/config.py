@@ -187,6 +187,16 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PORTAL_RETENTION_DAYS": _int(env, "PORTAL_RETENTION_DAYS", 90, minimum=1),
         "PORTAL_EXIT_URL": env.get("PORTAL_EXIT_URL") or "https://www.naver.com/",
         "PORTAL_HOTLINES_FILE": env.get("PORTAL_HOTLINES_FILE") or None,
+        # Who signs takedown notices; without a name and e-mail, production writes none.
+        **{
+            name: (env.get(name) or "").strip()
+            for name in (
+                "PORTAL_ORG_NAME",
+                "PORTAL_ORG_EMAIL",
+                "PORTAL_ORG_PHONE",
+                "PORTAL_ORG_ADDRESS",
+            )
+        },
         # 개인정보 보호책임자: name and a way to reach them, shown on the privacy notice.
         "PORTAL_PRIVACY_OFFICER": (env.get("PORTAL_PRIVACY_OFFICER") or "").strip()
         or DEV_PRIVACY_OFFICER,

@@ -30,6 +30,9 @@ LIMITS = {
     "reason": 500,
     "reference": 100,
     "answer": 3000,
+    "subject": 300,
+    # Under the request's form-memory cap (MAX_FORM_MEMORY_SIZE, 512 KiB).
+    "notice": 500_000,
 }
 
 
@@ -113,5 +116,5 @@ def clean_text(value: str | None, *, max_length: int, multiline: bool = False) -
 
 def clean_field(kind: str, value: str | None) -> str:
     """clean_text with the cap and line rule of a named field kind."""
-    multiline = kind in {"description", "message", "note", "answer"}
+    multiline = kind in {"description", "message", "note", "answer", "notice"}
     return clean_text(value, max_length=LIMITS[kind], multiline=multiline)

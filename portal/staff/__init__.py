@@ -14,6 +14,7 @@ from portal.staff import (  # noqa: E402,F401
     desk_views,
     file_views,
     guards,
+    notice_views,
     queue_views,
     target_views,
 )

