@@ -4,6 +4,7 @@ from portal.models.audit import AuditEntry, AuditHead
 from portal.models.case import Case, Link, Message, Note, StatusCount
 from portal.models.drafts import Draft
 from portal.models.files import EvidenceFile
+from portal.models.outbox import OutboxAttempt, OutboxMessage
 from portal.models.staff import LoginThrottle, Staff
 from portal.models.types import utcnow
 
@@ -17,6 +18,8 @@ __all__ = [
     "LoginThrottle",
     "Message",
     "Note",
+    "OutboxAttempt",
+    "OutboxMessage",
     "Staff",
     "StatusCount",
     "utcnow",
