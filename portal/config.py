@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -112,6 +113,45 @@ def _prefix(env: Mapping[str, str]) -> int:
     return prefix
 
 
+DEV_MAIL_FROM = "portal@localhost"
+
+
+def _smtp_url(env: Mapping[str, str]) -> str | None:
+    """PORTAL_SMTP_URL checked at start-up; the message never repeats it (it holds a password)."""
+    url = (env.get("PORTAL_SMTP_URL") or "").strip()
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is not None or ":" not in parts.netloc.rpartition("@")[2]
+    except ValueError:
+        port_ok = False
+    usable = (
+        parts.scheme in {"smtp", "smtps"}
+        and bool(parts.hostname)
+        and port_ok
+        and (parts.username is None) == (parts.password is None)
+        and parts.path in {"", "/"}
+        and not (parts.query or parts.fragment)
+    )
+    if url and not usable:
+        raise ConfigError(
+            "PORTAL_SMTP_URL must be smtp://host:port (STARTTLS) or smtps://user:password@host:port"
+            " (TLS from the start), e.g. smtps://portal:secret@mail.example.org:465"
+        )
+    return url or None
+
+
+def _mail_from(env: Mapping[str, str], production: bool, smtp_url: str | None) -> str | None:
+    sender = (env.get("PORTAL_MAIL_FROM") or "").strip()
+    if "@" not in (sender or "@") or any(char in sender for char in "\r\n\0"):
+        raise ConfigError("PORTAL_MAIL_FROM must be one address, e.g. takedown@example.org")
+    if not sender and production and smtp_url:
+        raise ConfigError(
+            "PORTAL_SMTP_URL is set but PORTAL_MAIL_FROM is not: name the address the portal's "
+            "e-mail comes from, e.g. PORTAL_MAIL_FROM='신고지원 <takedown@example.org>'"
+        )
+    return sender or (None if production else DEV_MAIL_FROM)
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from PORTAL_* variables."""
     env = os.environ if env is None else env
@@ -137,6 +177,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
 
     max_file_mb = _int(env, "PORTAL_MAX_FILE_MB", 10, minimum=1)
     max_files = _int(env, "PORTAL_MAX_FILES", 5, minimum=0)
+    smtp_url = _smtp_url(env)
 
     config: dict[str, Any] = {
         "PORTAL_ENV": portal_env,
@@ -167,6 +208,12 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # 개인정보 보호책임자: name and a way to reach them, shown on the privacy notice.
         "PORTAL_PRIVACY_OFFICER": (env.get("PORTAL_PRIVACY_OFFICER") or "").strip()
         or DEV_PRIVACY_OFFICER,
+        # The outbox (portal/takedown): no SMTP URL means nothing is sent; staff download .eml
+        # files instead. The worker is `flask --app portal outbox send`.
+        "PORTAL_SMTP_URL": smtp_url,
+        "PORTAL_MAIL_FROM": _mail_from(env, production, smtp_url),
+        "PORTAL_OUTBOX_MAX_ATTEMPTS": _int(env, "PORTAL_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
+        "PORTAL_SMTP_TIMEOUT_SECONDS": _seconds(env, "PORTAL_SMTP_TIMEOUT_SECONDS", 20.0),
         "PORTAL_STATUS_IDLE_MINUTES": _int(env, "PORTAL_STATUS_IDLE_MINUTES", 15, minimum=1),
         "PORTAL_DRAFT_MINUTES": _int(env, "PORTAL_DRAFT_MINUTES", 120, minimum=5),
         "PORTAL_REISSUE_MINUTES": _int(env, "PORTAL_REISSUE_MINUTES", 10, minimum=1),

@@ -148,8 +148,7 @@ def load_message(data: bytes) -> EmailMessage:
 
 def envelope_sender(message: EmailMessage) -> str:
     """The bare address of From (the SMTP MAIL FROM)."""
-    header = message["From"]
-    addresses = getattr(header, "addresses", ())
+    addresses: tuple[Address, ...] = getattr(message["From"], "addresses", ())
     if len(addresses) != 1:
         raise MailError("a message needs exactly one From address")
     return str(addresses[0].addr_spec)
