@@ -60,12 +60,12 @@ def lease_for(timeout_seconds: float) -> timedelta:
 
 
 def _expire_leases(session: Session, now: datetime, report: SendReport) -> None:
-    stale = session.scalars(
-        select(OutboxMessage.id).where(
+    stale = session.execute(
+        select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.ref).where(
             OutboxMessage.state == "sending", OutboxMessage.lease_until < now
         )
     ).all()
-    for message_id in stale:
+    for message_id, kind, ref in stale:
         changed = session.execute(
             update(OutboxMessage)
             .where(
@@ -78,6 +78,14 @@ def _expire_leases(session: Session, now: datetime, report: SendReport) -> None:
         )
         if rows_changed(changed):
             _note(session, message_id, "uncertain", None, "the worker stopped mid-send", now)
+            audit.record(
+                session,
+                "outbox.uncertain",
+                actor="outbox",
+                outbox_id=message_id,
+                kind=kind,
+                ref=ref,
+            )
             report.count("uncertain")
     session.commit()
 
