@@ -131,23 +131,17 @@ class SmtpTransport:
 
     def _connect(self, local_hostname: str) -> smtplib.SMTP:
         s = self.settings
-        smtp: smtplib.SMTP
         if s.scheme == "smtps":
-            smtp = smtplib.SMTP_SSL(
-                local_hostname=local_hostname, timeout=s.timeout, context=self.context
+            return smtplib.SMTP_SSL(
+                s.host, s.port, local_hostname, timeout=s.timeout, context=self.context
             )
-        else:
-            smtp = smtplib.SMTP(local_hostname=local_hostname, timeout=s.timeout)
-        try:
-            smtp.connect(s.host, s.port)
-        except BaseException:
-            smtp.close()
-            raise
-        return smtp
+        return smtplib.SMTP(s.host, s.port, local_hostname, timeout=s.timeout)
 
     def send(self, sender: str, recipients: Sequence[str], data: bytes) -> Delivery:
         try:
             smtp = self._connect(sender.rpartition("@")[2] or "localhost")
+        except smtplib.SMTPResponseException as error:
+            raise _refusal(error.smtp_code) from None
         except OSError as error:
             raise _connection_error(error, data_sent=False) from None
         progress = _Progress()
@@ -156,8 +150,7 @@ class SmtpTransport:
         except SendError:
             raise
         except smtplib.SMTPResponseException as error:
-            code = error.smtp_code
-            raise SendError(classify(code), _code_reason(code), code) from None
+            raise _refusal(error.smtp_code) from None
         except smtplib.SMTPNotSupportedError:
             raise SendError("failed", "the server lacks a step we need (AUTH?)") from None
         except (smtplib.SMTPServerDisconnected, OSError) as error:
@@ -208,8 +201,10 @@ class SmtpTransport:
         return Delivery(refused)
 
 
-def _code_reason(code: int) -> str:
-    return f"{code} {'temporary' if classify(code) == 'retry' else 'permanent'} refusal"
+def _refusal(code: int) -> SendError:
+    outcome = classify(code)
+    kind = "temporary" if outcome == "retry" else "permanent"
+    return SendError(outcome, f"{code} {kind} refusal", code)
 
 
 @dataclass

@@ -39,13 +39,13 @@ class Recorder:
     data_delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.rcpt_replies:
             return self.rcpt_replies[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         with self.lock:
             reply = self.data_replies.pop(0) if self.data_replies else None
         if reply:
@@ -80,7 +80,7 @@ def _accept_portal(server, session, envelope, mechanism, auth_data) -> AuthResul
         b"portal",
         b"s3cret pass",
     )
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)
 
 
 @pytest.fixture
@@ -92,7 +92,12 @@ def start_smtp() -> Iterator[Callable[..., Server]]:
         recorder = Recorder()
         port = free_port()
         if options.pop("with_auth", False):
-            options.update(authenticator=_accept_portal, auth_required=True)
+            # aiosmtpd does not count implicit TLS as TLS for AUTH; the client side is TLS.
+            options.update(
+                authenticator=_accept_portal,
+                auth_require_tls=False,
+                auth_exclude_mechanism=["LOGIN"],
+            )
         controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
         controller.start()
         started.append(controller)

@@ -14,6 +14,7 @@ from portal.models.sealed import EncryptedText
 from portal.security import audit, keyrotation, sequencer
 from portal.takedown import outbox, transport
 from portal.takedown.transport import Delivery, SendError
+from tests.takedown.conftest import free_port
 from tests.takedown.outbox_helpers import (
     BODY,
     LATER,
@@ -27,7 +28,6 @@ from tests.takedown.outbox_helpers import (
     send,
     smtp,
 )
-from tests.takedown.conftest import free_port
 
 
 def test_a_queued_korean_message_arrives_once_as_built(app, smtp_server):
