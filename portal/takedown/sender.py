@@ -36,6 +36,7 @@ BACKOFF = (
 )
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(minutes=5)
+MAX_ERROR = 120  # the columns' width
 
 
 @dataclass
@@ -197,6 +198,7 @@ def _finish(
             OutboxMessage.id == message_id
         )
     ).one()
+    reason = reason[:MAX_ERROR] if reason else None
     values: dict[str, object] = {"last_error": reason, "lease_until": None}
     if result == "sent":
         values.update(state="sent", sent_at=moment)
@@ -234,7 +236,7 @@ def _note(
     reason: str | None,
     at: datetime,
 ) -> None:
-    error = reason[:120] if reason else None
+    error = reason[:MAX_ERROR] if reason else None
     session.add(
         OutboxAttempt(message_id=message_id, at=at, result=result, smtp_code=code, error=error)
     )

@@ -97,8 +97,7 @@ def tls_plan(
         return "plain"
     raise SendError(
         "failed",
-        f"refusing to send in clear text: {host} offers no STARTTLS and is not loopback "
-        "(use smtps:// or a server with STARTTLS)",
+        f"refusing to send in clear text: no STARTTLS and not loopback; use smtps:// ({host})",
     )
 
 
