@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from portal.config_parse import ConfigError as ConfigError
+from portal.config_parse import _bool, _choice, _int, _seconds
+from portal.desk_config import desk_settings
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 # A wheel carries templates/, static/ and translations/ (catalogs compiled by its build, see
@@ -57,82 +61,11 @@ DEFAULT_LIMITS = {
 MAX_LINK_ROWS = 50
 
 
-class ConfigError(RuntimeError):
-    """A setting is missing or malformed; the message says which and how to fix it."""
-
-
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
-        return default
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"expected true or false, got {value!r}")
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = (env.get(name) or default).strip().lower()
-    if value not in allowed:
-        raise ConfigError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
-    return value
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not 0 < value <= 300:
-        raise ConfigError(f"{name} must be more than 0 and at most 300, got {raw}")
-    return value
-
-
 def _prefix(env: Mapping[str, str]) -> int:
     prefix = _int(env, "PORTAL_IPV6_PREFIX", 64, minimum=32)
     if prefix > 128:
         raise ConfigError(f"PORTAL_IPV6_PREFIX must be at most 128, got {prefix}")
     return prefix
-
-
-def _recheck_days(env: Mapping[str, str]) -> tuple[int, ...]:
-    raw = env.get("PORTAL_RECHECK_DAYS", "").strip() or "7,30,90"
-    try:
-        days = tuple(int(part) for part in raw.split(","))
-    except ValueError:
-        raise ConfigError(
-            f"PORTAL_RECHECK_DAYS must be days such as 7,30,90, got {raw!r}"
-        ) from None
-    if not days or days[0] < 1 or list(days) != sorted(set(days)):
-        raise ConfigError(f"PORTAL_RECHECK_DAYS must be rising days such as 7,30,90, got {raw!r}")
-    return days
-
-
-def _escalation_days(env: Mapping[str, str]) -> dict[str, int]:
-    """PORTAL_ESCALATE_AFTER_DAYS, and PORTAL_ESCALATE_AFTER_DAYS_<PLATFORM> per platform."""
-    days = {"*": _int(env, "PORTAL_ESCALATE_AFTER_DAYS", 7, minimum=1)}
-    prefix = "PORTAL_ESCALATE_AFTER_DAYS_"
-    for name in env:
-        if name.startswith(prefix):
-            days[name.removeprefix(prefix).lower()] = _int(env, name, 7, minimum=1)
-    return days
 
 
 def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -187,16 +120,6 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PORTAL_RETENTION_DAYS": _int(env, "PORTAL_RETENTION_DAYS", 90, minimum=1),
         "PORTAL_EXIT_URL": env.get("PORTAL_EXIT_URL") or "https://www.naver.com/",
         "PORTAL_HOTLINES_FILE": env.get("PORTAL_HOTLINES_FILE") or None,
-        # Who signs takedown notices; without a name and e-mail, production writes none.
-        **{
-            name: (env.get(name) or "").strip()
-            for name in (
-                "PORTAL_ORG_NAME",
-                "PORTAL_ORG_EMAIL",
-                "PORTAL_ORG_PHONE",
-                "PORTAL_ORG_ADDRESS",
-            )
-        },
         # 개인정보 보호책임자: name and a way to reach them, shown on the privacy notice.
         "PORTAL_PRIVACY_OFFICER": (env.get("PORTAL_PRIVACY_OFFICER") or "").strip()
         or DEV_PRIVACY_OFFICER,
@@ -222,8 +145,6 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         * 1024,
         "PORTAL_MAX_LINKS": min(_int(env, "PORTAL_MAX_LINKS", 20, minimum=1), MAX_LINK_ROWS),
         "PORTAL_PAGE_SIZE": _int(env, "PORTAL_PAGE_SIZE", 50, minimum=5),
-        "PORTAL_RECHECK_DAYS": _recheck_days(env),
-        "PORTAL_ESCALATE_AFTER_DAYS": _escalation_days(env),
         "MAX_CONTENT_LENGTH": _int(env, "PORTAL_MAX_REQUEST_MB", 55, minimum=1) * 1024 * 1024,
         # Werkzeug's per-field memory cap for non-file parts; the longest text field
         # is far below this, so anything above it is hostile and gets a friendly 413.
@@ -258,6 +179,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
         "BABEL_TRANSLATION_DIRECTORIES": str(resource_dir() / "translations"),
         "PORTAL_HSTS": production,
+        **desk_settings(env, production),
     }
     for name, default in DEFAULT_LIMITS.items():
         config[name] = env.get(name) or default

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from portal.config import default_instance_dir, installed, load_config, resource_dir
+from portal.config import (
+    ConfigError,
+    default_instance_dir,
+    installed,
+    load_config,
+    resource_dir,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,3 +44,82 @@ def test_an_installed_wheel_uses_its_copies_and_the_working_directory(
     assert installed(package)
     assert resource_dir(package) == package / "_resources"
     assert default_instance_dir(package) == workdir / "instance"
+
+
+PRODUCTION = {
+    "PORTAL_ENV": "production",
+    "PORTAL_SECRET_KEY": "s" * 32,
+    "PORTAL_RECEIPT_KEY": "r" * 32,
+    "PORTAL_DATA_KEYS": "k1:" + "A" * 43 + "=",
+    "PORTAL_AUDIT_KEY": "a" * 32,
+    "PORTAL_PRIVACY_OFFICER": "홍길동, privacy@example.org",
+}
+
+
+def test_the_outbox_sends_nothing_unless_told_where() -> None:
+    config = load_config({"PORTAL_ENV": "development"})
+    assert config["PORTAL_SMTP_URL"] is None
+    assert config["PORTAL_MAIL_FROM"] == "portal@localhost"
+    assert config["PORTAL_OUTBOX_MAX_ATTEMPTS"] == 8
+    assert config["PORTAL_SMTP_TIMEOUT_SECONDS"] == 20.0
+    production = load_config(PRODUCTION)
+    assert production["PORTAL_SMTP_URL"] is None and production["PORTAL_MAIL_FROM"] is None
+
+
+def test_outbox_settings_are_read() -> None:
+    config = load_config(
+        {
+            **PRODUCTION,
+            "PORTAL_SMTP_URL": "smtps://portal:p%40ss@mail.example.org:465",
+            "PORTAL_MAIL_FROM": "신고지원 <takedown@example.org>",
+            "PORTAL_OUTBOX_MAX_ATTEMPTS": "5",
+            "PORTAL_SMTP_TIMEOUT_SECONDS": "7.5",
+        }
+    )
+    assert config["PORTAL_SMTP_URL"] == "smtps://portal:p%40ss@mail.example.org:465"
+    assert config["PORTAL_MAIL_FROM"] == "신고지원 <takedown@example.org>"
+    assert (config["PORTAL_OUTBOX_MAX_ATTEMPTS"], config["PORTAL_SMTP_TIMEOUT_SECONDS"]) == (5, 7.5)
+
+
+def test_production_with_smtp_needs_a_from_address() -> None:
+    with pytest.raises(ConfigError, match="PORTAL_MAIL_FROM is not"):
+        load_config({**PRODUCTION, "PORTAL_SMTP_URL": "smtp://mail.example.org:587"})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://mail.example.org",
+        "mail.example.org:587",
+        "smtp://",
+        "smtp://mail.example.org:port",
+        "smtp://mail.example.org:99999",
+        "smtps://portal@mail.example.org",
+        "smtp://mail.example.org/inbox",
+    ],
+)
+def test_a_bad_smtp_url_stops_the_start_with_an_example(url: str) -> None:
+    with pytest.raises(ConfigError) as stopped:
+        load_config({"PORTAL_ENV": "development", "PORTAL_SMTP_URL": url})
+    assert "e.g. smtps://" in str(stopped.value)
+
+
+def test_the_smtp_password_is_never_repeated_in_an_error() -> None:
+    with pytest.raises(ConfigError) as stopped:
+        load_config({"PORTAL_ENV": "development", "PORTAL_SMTP_URL": "smtpx://u:hunter2@h"})
+    assert "hunter2" not in str(stopped.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("PORTAL_MAIL_FROM", "no-at-sign", "one address"),
+        ("PORTAL_MAIL_FROM", "a@example.org\nBcc: x@example.org", "one address"),
+        ("PORTAL_OUTBOX_MAX_ATTEMPTS", "0", "at least 1"),
+        ("PORTAL_SMTP_TIMEOUT_SECONDS", "0", "more than 0"),
+        ("PORTAL_SMTP_TIMEOUT_SECONDS", "soon", "number of seconds"),
+    ],
+)
+def test_bad_outbox_settings_are_refused(name: str, value: str, why: str) -> None:
+    with pytest.raises(ConfigError, match=why):
+        load_config({"PORTAL_ENV": "development", name: value})

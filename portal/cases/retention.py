@@ -13,7 +13,17 @@ from portal.cases import counters
 from portal.evidence import storage
 from portal.extensions import Session, rows_changed
 from portal.links import targets
-from portal.models import Case, EvidenceFile, Link, LinkEvent, Message, Note, utcnow
+from portal.models import (
+    Case,
+    EvidenceFile,
+    Link,
+    LinkEvent,
+    Message,
+    Note,
+    OutboxAttempt,
+    OutboxMessage,
+    utcnow,
+)
 from portal.security import audit
 
 
@@ -98,6 +108,7 @@ class PurgeReport:
     purged: list[str] = field(default_factory=list)
     held: int = 0
     orphan_files: int = 0
+    mail_forgotten: int = 0
 
 
 def _due(now: datetime, retention_days: int) -> ColumnElement[bool]:
@@ -154,7 +165,24 @@ def purge(
             session.commit()
     if not dry_run:
         report.orphan_files = sweep_orphan_files(session, upload_dir)
+        report.mail_forgotten = forget_finished_mail(session, now - timedelta(days=retention_days))
+        session.commit()
     return report
+
+
+def forget_finished_mail(session: Session, before: datetime) -> int:
+    """Sent and failed notices hold victims' links: they go after the retention period too.
+
+    The audit trail keeps that each was queued and sent; uncertain ones wait for a person.
+    """
+    finished = select(OutboxMessage.id).where(
+        OutboxMessage.state.in_(("sent", "failed")), OutboxMessage.created_at < before
+    )
+    ids = list(session.scalars(finished))
+    if ids:
+        session.execute(delete(OutboxAttempt).where(OutboxAttempt.message_id.in_(ids)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    return len(ids)
 
 
 def sweep_orphan_files(session: Session, upload_dir: str, min_age_seconds: int = 3600) -> int:

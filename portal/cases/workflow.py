@@ -167,7 +167,7 @@ def override_priority(
     )
 
 
-def return_to_work(session: Session, case_ids: Iterable[int], actor: Staff) -> list[str]:
+def return_to_work(session: Session, case_ids: Iterable[int], actor: Staff | None) -> list[str]:
     """Content that came back reopens its closed or monitoring cases.
 
     It is a consequence of a recheck, not a choice, so whoever records the recheck may do
@@ -194,6 +194,7 @@ def return_to_work(session: Session, case_ids: Iterable[int], actor: Staff) -> l
                 session,
                 "case.status",
                 staff=actor,
+                actor=None if actor else "recheck",
                 case_ref=case_ref,
                 old=old_status,
                 new="in_progress",

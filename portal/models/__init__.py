@@ -4,11 +4,13 @@ from portal.models.audit import AuditEntry, AuditHead
 from portal.models.case import Case, Link, Message, Note, StatusCount
 from portal.models.drafts import Draft
 from portal.models.files import EvidenceFile
+from portal.models.outbox import OUTBOX_STATES, OutboxAttempt, OutboxMessage
 from portal.models.staff import LoginThrottle, Staff
 from portal.models.takedown import LinkEvent, TakedownRequest, Target
 from portal.models.types import utcnow
 
 __all__ = [
+    "OUTBOX_STATES",
     "AuditEntry",
     "AuditHead",
     "Case",
@@ -19,6 +21,8 @@ __all__ = [
     "LoginThrottle",
     "Message",
     "Note",
+    "OutboxAttempt",
+    "OutboxMessage",
     "Staff",
     "StatusCount",
     "TakedownRequest",

@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import Text, select, type_coerce, update
 
 from portal.extensions import Model, Session, rows_changed, table_of
-from portal.models import Case, Draft, Link, Message, Note, Staff
+from portal.models import (
+    Case,
+    Draft,
+    Link,
+    Message,
+    Note,
+    OutboxMessage,
+    Staff,
+    TakedownRequest,
+    Target,
+)
 from portal.models.sealed import EncryptedText, row_identity
 from portal.security import crypto
 
@@ -24,6 +34,9 @@ ENCRYPTED_COLUMNS = (
     (Note, ("body",)),
     (Staff, ("totp_secret",)),
     (Draft, ("payload",)),
+    (OutboxMessage, ("message", "recipients")),
+    (Target, ("label",)),
+    (TakedownRequest, ("answer",)),
 )
 
 

@@ -14,12 +14,12 @@ from wtforms import HiddenField, StringField, TextAreaField
 from portal.cases.workflow import WorkflowError
 from portal.choices import REQUEST_CHANNELS
 from portal.extensions import db
-from portal.models import Target, utcnow
+from portal.models import TakedownRequest, Target, utcnow
 from portal.security import audit
 from portal.staff.desk_forms import KOREA, moment_of
 from portal.staff.guards import current_staff
 from portal.staff.target_views import request_note
-from portal.takedown import requests
+from portal.takedown import mail, outbox, requests
 
 
 class NoticeForm(FlaskForm):
@@ -47,11 +47,11 @@ def _target(form: NoticeForm) -> Target | None:
     return target
 
 
-def _record(form: NoticeForm, chosen: list[int], sent_at: datetime) -> int:
+def _record(form: NoticeForm, chosen: list[int], sent_at: datetime) -> TakedownRequest:
     channel = form.channel.data or ""
     if channel not in REQUEST_CHANNELS:
         raise WorkflowError("unknown_channel")
-    made = requests.record_request(
+    return requests.record_request(
         db.session,
         current_staff(),
         chosen,
@@ -59,7 +59,6 @@ def _record(form: NoticeForm, chosen: list[int], sent_at: datetime) -> int:
         note=request_note(channel),
         target=_target(form),
     )
-    return made.link_count
 
 
 def _file_name(extension: str) -> str:
@@ -77,9 +76,11 @@ def deliver(
         text = f"{subject}\n\n{body}".replace("\n", "\r\n")
         return _attachment(text.encode("utf-8"), "text/plain; charset=utf-8", _file_name("txt"))
     if action == "confirm":
-        count = _record(form, chosen, moment_of(form.sent_on.data, utcnow()))
+        made = _record(form, chosen, moment_of(form.sent_on.data, utcnow()))
         db.session.commit()
-        flash(_("Request recorded for the links of this notice (%(num)d).", num=count), "ok")
+        flash(
+            _("Request recorded for the links of this notice (%(num)d).", num=made.link_count), "ok"
+        )
         return redirect(back, code=303)
     if action in ("eml", "send"):
         return _by_mail(action, form, subject, body, chosen, back)
@@ -89,4 +90,38 @@ def deliver(
 def _by_mail(
     action: str, form: NoticeForm, subject: str, body: str, chosen: list[int], back: str
 ) -> ResponseReturnValue:
-    raise WorkflowError("smtp_not_set") if current_app else WorkflowError("unknown_action")
+    config = current_app.config
+    sender = config.get("PORTAL_MAIL_FROM") or config.get("PORTAL_ORG_EMAIL")
+    if not sender:
+        raise WorkflowError("org_not_set")
+    try:
+        message = mail.build_message(
+            sender=sender,
+            to=[(form.to.data or "").strip()],
+            subject=subject,
+            body=body,
+            reply_to=config.get("PORTAL_ORG_EMAIL") or None,
+        )
+    except mail.MailError:
+        raise WorkflowError("bad_address") from None
+    staff = current_staff()
+    if action == "eml":
+        audit.record(db.session, "notice.downloaded", staff=staff, links=len(chosen), kind="eml")
+        db.session.commit()
+        return _attachment(mail.eml_bytes(message), "message/rfc822", _file_name("eml"))
+    if not config.get("PORTAL_SMTP_URL"):
+        raise WorkflowError("smtp_not_set")
+    made = _record(form, chosen, utcnow())
+    try:
+        outbox.enqueue(db.session, message, "notice", f"request-{made.id}", staff)
+    except outbox.OutboxError:
+        raise WorkflowError("bad_address") from None
+    db.session.commit()
+    flash(
+        _(
+            "The notice is queued to be sent, and the request is recorded for %(num)d links.",
+            num=made.link_count,
+        ),
+        "ok",
+    )
+    return redirect(back, code=303)

@@ -83,7 +83,7 @@ def add_events(
     *,
     kind: str,
     at: datetime,
-    actor: Staff,
+    actor: Staff | None,
     request_id: int | None = None,
     outcome: str | None = None,
 ) -> None:
@@ -97,7 +97,7 @@ def add_events(
                 "kind": kind,
                 "state": row.new_state,
                 "outcome": outcome,
-                "staff_id": actor.id,
+                "staff_id": actor.id if actor else None,
                 "at": at,
             }
             for row in rows
@@ -109,7 +109,7 @@ def touch_cases(
     session: Session,
     rows: list[LinkRow],
     *,
-    actor: Staff,
+    actor: Staff | None,
     action: str,
     now: datetime,
     note: Callable[[int], str],
@@ -123,7 +123,7 @@ def touch_cases(
         [
             {
                 "case_id": case_id,
-                "staff_id": actor.id,
+                "staff_id": actor.id if actor else None,
                 "kind": "takedown",
                 "body": BoundText(note(count), row_identity("case_id", case_id)),
                 "created_at": now,
@@ -138,5 +138,13 @@ def touch_cases(
         .execution_options(synchronize_session=False)
     )
     for case_id, count in sorted(per_case.items()):
-        audit.record(session, action, staff=actor, case_ref=refs[case_id], links=count, **detail)
+        audit.record(
+            session,
+            action,
+            staff=actor,
+            actor=None if actor else "recheck",
+            case_ref=refs[case_id],
+            links=count,
+            **detail,
+        )
     return len(per_case)

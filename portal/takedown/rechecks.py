@@ -61,7 +61,7 @@ class Recheck:
 
 def record_recheck(
     session: Session,
-    actor: Staff,
+    actor: Staff | None,
     link_ids: Iterable[int],
     recheck: Recheck,
     *,
