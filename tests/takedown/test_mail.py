@@ -131,7 +131,8 @@ def test_envelope_helpers_refuse_a_message_without_addresses():
 @pytest.mark.parametrize(
     "subject",
     [
-        "Removal request: non-consensual intimate images, 2 links (디지털성범죄 피해지원 테스트센터)",
+        "Removal request: non-consensual intimate images, 2 links "
+        "(디지털성범죄 피해지원 테스트센터)",
         "삭제 요청: " + "가" * 200,
         ("plain ascii subject " * 10).strip(),
     ],
