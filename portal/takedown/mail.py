@@ -26,6 +26,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0085\u2028\u2029]")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # "Name <user@example.org>" as PORTAL_MAIL_FROM may give it.
 _NAMED = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<addr>[^<>]+)>\s*$")
+
+
 # SMTP's line ends and header folding, and a body the policy encodes as quoted-printable or
 # base64, so any relay (8BITMIME or not) carries the bytes unchanged.
 class _Policy(EmailPolicy):
