@@ -220,6 +220,15 @@ REQUEST_OUTCOMES = {
     "no_answer": _l("No answer"),
 }
 
+# Where an outgoing notice stands in the outbox (portal/takedown/outbox.py).
+OUTBOX_STATES = {
+    "pending": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "uncertain": _l("Uncertain"),
+}
+
 # What a target is: the place many links point into.
 TARGET_KINDS = {
     "channel": _l("Channel or group"),

@@ -123,3 +123,27 @@ def test_the_smtp_password_is_never_repeated_in_an_error() -> None:
 def test_bad_outbox_settings_are_refused(name: str, value: str, why: str) -> None:
     with pytest.raises(ConfigError, match=why):
         load_config({"PORTAL_ENV": "development", name: value})
+
+
+def test_the_desk_settings_have_safe_defaults_and_say_what_is_wrong():
+    config = load_config({"PORTAL_ENV": "development"})
+    assert config["PORTAL_RECHECK_DAYS"] == (7, 30, 90)
+    assert config["PORTAL_ESCALATE_AFTER_DAYS"] == {"*": 7}
+    assert config["PORTAL_AUTO_RECHECK"] is False
+    tuned = load_config(
+        {
+            "PORTAL_ENV": "development",
+            "PORTAL_RECHECK_DAYS": "3,14",
+            "PORTAL_ESCALATE_AFTER_DAYS": "10",
+            "PORTAL_ESCALATE_AFTER_DAYS_TELEGRAM": "3",
+            "PORTAL_AUTO_RECHECK": "yes",
+        }
+    )
+    assert tuned["PORTAL_RECHECK_DAYS"] == (3, 14)
+    assert tuned["PORTAL_ESCALATE_AFTER_DAYS"] == {"*": 10, "telegram": 3}
+    assert tuned["PORTAL_AUTO_RECHECK"] is True
+    for wrong in ("90,30", "0,7", "weekly", "7,7"):
+        with pytest.raises(ConfigError, match="PORTAL_RECHECK_DAYS"):
+            load_config({"PORTAL_ENV": "development", "PORTAL_RECHECK_DAYS": wrong})
+    with pytest.raises(ConfigError, match="PORTAL_ESCALATE_AFTER_DAYS_X"):
+        load_config({"PORTAL_ENV": "development", "PORTAL_ESCALATE_AFTER_DAYS_X": "soon"})

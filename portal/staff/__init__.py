@@ -15,6 +15,7 @@ from portal.staff import (  # noqa: E402,F401
     file_views,
     guards,
     notice_views,
+    outbox_views,
     queue_views,
     target_views,
 )

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal import choices
@@ -25,9 +24,16 @@ from portal.staff.notice_send import NoticeForm, deliver
 from portal.takedown import desk, drafting
 
 
-def _language() -> str:
+# Korean services, the commission and the police read Korean; the rest read English.
+KOREAN_READERS = frozenset({"naver", "daum", "kakao", "dcinside"})
+KOREAN_CHANNELS = frozenset({"kcsc", "police"})
+
+
+def _language(platform: str, channel: str) -> str:
     wanted = request.form.get("language", "")
-    return wanted if wanted in ("ko", "en") else str(get_locale() or "ko")[:2]
+    if wanted in ("ko", "en"):
+        return wanted
+    return "ko" if platform in KOREAN_READERS or channel in KOREAN_CHANNELS else "en"
 
 
 def _channel(platform: str) -> str:
@@ -40,7 +46,8 @@ def _channel(platform: str) -> str:
 def _preview(
     chosen: list[int], platform: str, back: str, target: Target | None
 ) -> ResponseReturnValue:
-    channel, language = _channel(platform), _language()
+    channel = _channel(platform)
+    language = _language(platform, channel)
     try:
         draft = drafting.draft_notice(
             db.session,

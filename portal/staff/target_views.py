@@ -105,6 +105,7 @@ def target_detail(target_id: int) -> str:
         desk.platform_requests(db.session, target.platform)
     )
     escalate_after = current_app.config["PORTAL_ESCALATE_AFTER_DAYS"]
+    made = desk.target_requests(db.session, target.id)
     return render_template(
         "staff/target.html",
         target=target,
@@ -112,7 +113,8 @@ def target_detail(target_id: int) -> str:
         show_all=show_all,
         next_after=paging.encode(next_after) if next_after else None,
         counts=desk.state_counts(db.session, target.id),
-        target_requests=desk.target_requests(db.session, target.id),
+        target_requests=made,
+        mail_states=desk.mail_states(db.session, made),
         platform_outcomes=outcomes,
         platform_wait=median_wait,
         escalate_days=escalate_after.get(target.platform, escalate_after["*"]),

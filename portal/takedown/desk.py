@@ -15,7 +15,7 @@ from portal.choices import OPEN_LINK_STATES
 from portal.extensions import Session
 from portal.links import targets
 from portal.links.parse import LinkRejected, parse_link
-from portal.models import Case, Link, LinkEvent, TakedownRequest, Target
+from portal.models import Case, Link, LinkEvent, OutboxMessage, TakedownRequest, Target
 from portal.security import crypto
 
 CASE_REF = re.compile(r"[0-9]{8}-[0-9]{6}")
@@ -203,3 +203,14 @@ def case_desk(session: Session, case: Case) -> CaseDesk:
         history=history,
         requests={made.id: made for made in found_requests},
     )
+
+
+def mail_states(session: Session, requests: list[TakedownRequest]) -> dict[int, str]:
+    """Where each request's e-mailed notice stands in the outbox, if it went that way."""
+    refs = {f"request-{made.id}": made.id for made in requests}
+    if not refs:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.ref, OutboxMessage.state).where(OutboxMessage.ref.in_(refs))
+    ).all()
+    return {refs[ref]: state for ref, state in rows}

@@ -101,6 +101,7 @@ def staff_routes(app: Flask, world: World) -> list[tuple[str, str, str]]:
         "link_id": world.link_id,
         "target_id": world.target_id,
         "request_id": world.request_id,
+        "message_id": 1,
     }
     found = []
     with app.test_request_context():

@@ -218,3 +218,34 @@ def test_the_victims_contact_goes_in_only_for_one_adult_who_left_it(make_app, mi
         page = page_text(response)
         assert "victim@example.net" in page
         assert "Send it only if they agreed." in page
+
+
+def test_a_refused_notice_waits_on_the_outbox_page_and_is_sent_again_on_purpose(
+    make_app, smtp_server
+):
+    app = make_app(**ORG, PORTAL_SMTP_URL=smtp_server.url)
+    _victims(app, 1)
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    form = _notice_form(_preview(staff, _target_id(app)))
+    staff.post(
+        "/staff/notices",
+        data={**form, "do": "send", "to": "abuse@telegram.org", "csrf_token": token_of(staff)},
+    )
+    smtp_server.recorder.data_replies.append("554 5.7.1 refused")
+    app.test_cli_runner().invoke(args=["outbox", "send"])
+    page = page_text(staff.get("/staff/outbox"))
+    assert "Failed: <strong>1</strong>" in page and "554" in page
+    target_page = page_text(staff.get(f"/staff/targets/{_target_id(app)}"))
+    assert "e-mail: Failed" in target_page
+    with app.app_context():
+        message_id = db.session.scalar(select(OutboxMessage.id))
+    again = staff.post(f"/staff/outbox/{message_id}/resend", data={"csrf_token": token_of(staff)})
+    assert "The notice is queued to be sent again." in page_text(
+        staff.get(again.headers["Location"])
+    )
+    app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert len(smtp_server.recorder.received) == 1
+    twice = staff.post(f"/staff/outbox/{message_id}/resend", data={"csrf_token": token_of(staff)})
+    assert "Only a failed or uncertain notice can be sent again." in page_text(
+        staff.get(twice.headers["Location"])
+    )
