@@ -23,7 +23,6 @@ from portal.staff.guards import current_staff
 from portal.staff.notice_send import NoticeForm, deliver
 from portal.takedown import desk, drafting
 
-
 # Korean services, the commission and the police read Korean; the rest read English.
 KOREAN_READERS = frozenset({"naver", "daum", "kakao", "dcinside"})
 KOREAN_CHANNELS = frozenset({"kcsc", "police"})
