@@ -116,6 +116,7 @@ def target_detail(target_id: int) -> str:
         target_requests=made,
         mail_states=desk.mail_states(db.session, made),
         platform_outcomes=outcomes,
+        removal_rate=requests.removal_rate(outcomes),
         platform_wait=median_wait,
         escalate_days=escalate_after.get(target.platform, escalate_after["*"]),
         request_form=TakedownRequestForm(),

@@ -200,3 +200,9 @@ def response_counts(requests: Iterable[TakedownRequest]) -> tuple[Counter[str], 
             waits.append(request.answered_at - request.sent_at)
     waits.sort()
     return outcomes, (waits[len(waits) // 2] if waits else None)
+
+
+def removal_rate(outcomes: Counter[str]) -> int | None:
+    """Percent of answered requests whose links were all removed."""
+    answered = sum(count for outcome, count in outcomes.items() if outcome != "waiting")
+    return round(100 * outcomes["removed"] / answered) if answered else None

@@ -116,6 +116,7 @@ def test_one_request_and_one_answer_reach_all_five_cases(desk_app):
     assert "Answer recorded in 5 cases." in answered
     assert "Answer: Removed · 2 days after the request" in answered
     assert "median time to an answer: 2.0 days" in answered
+    assert "removal rate: 100% of answered requests" in answered
     with app.app_context():
         target = db.session.get(Target, channel.id)
         assert (target.open_links, target.case_count) == (0, 5)
