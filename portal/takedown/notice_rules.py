@@ -2,10 +2,13 @@
 
 The wording lives in templates/notices/; this module decides only which parts apply. The
 offences are articles of 성폭력범죄의 처벌 등에 관한 특례법 (the Sexual Crimes Act):
-``filming`` is 제14조 (filming, or distributing footage, against the person's will),
-``fake`` 제14조의2 (허위영상물: sexual deepfakes, and since October 2024 possessing, buying,
-storing or viewing them), ``threat`` 제14조의3 (threats and coercion with such material).
-Material with a minor is 아동·청소년성착취물 (청소년성보호법 제11조) whatever the harm.
+``filming`` is 제14조 (filming a body in a way that may cause sexual desire or shame, or
+distributing such footage, against the person's will; under ④ possessing, buying, storing or
+viewing it), ``fake`` 제14조의2 (허위영상물: sexual deepfakes, and since October 2024 possessing,
+buying, storing or viewing them), ``threat`` 제14조의3 (threats and coercion with such
+material: sextortion and webcam blackmail, so the police note cites it too). Material with a
+minor is 아동·청소년성착취물 (청소년성보호법 제11조) whatever the harm, and whatever anyone
+consented to.
 """
 
 from __future__ import annotations

@@ -3,11 +3,13 @@
 ``render_notice`` turns links and their dates into the subject and body of one notice, in
 Korean or English, from the plain-text templates in templates/notices/ (``<channel>.<lang>.txt``
 with the shared wording in ``_ko.txt`` and ``_en.txt``). It is pure: no database, no request,
-no app context. A notice holds the links with the dates they were first reported to us, the
-statement that the content was made or shared without the consent of the person shown, the
-Korean legal basis that applies, and the organisation's details at the end. It never holds
-anything the victim wrote, and holds the victim's name and contact only when staff pass them
-(``victim``) and no minor is involved; a notice about a minor holds no detail of that person.
+no app context. A notice holds the links with the dates they were first reported to us, what
+the material is (made or shared without the consent of the person shown; with a minor,
+아동·청소년성착취물, illegal whether or not anyone consented), the Korean legal basis that
+applies, and the organisation's details at the end. It never holds anything the victim wrote,
+and holds the victim's name and contact only when staff pass them (``victim``) and no minor is
+involved; a notice about a minor holds no detail of that person (the law's definition of a
+minor, under 19, is the only age it gives).
 """
 
 from __future__ import annotations
@@ -75,6 +77,18 @@ def _english_date(day: datetime.date) -> str:
     return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
+def _eun_neun(word: str) -> str:
+    """The topic particle after ``word``: 은 after a final consonant, 는 after a vowel.
+
+    Closing brackets and spaces are skipped (센터(서울) reads 서울은); a word that does not
+    end in Hangul gets the neutral 은(는).
+    """
+    last = word.rstrip(" )]」』").strip()[-1:]
+    if not "가" <= last <= "힣":
+        return "은(는)"
+    return "은" if (ord(last) - ord("가")) % 28 else "는"
+
+
 @lru_cache(maxsize=4)
 def _environment(folder: str) -> jinja2.Environment:
     # Plain text for e-mail bodies and forms: nothing to escape, and a missing value is a bug.
@@ -88,6 +102,7 @@ def _environment(folder: str) -> jinja2.Environment:
     )
     environment.filters["korean_date"] = _korean_date
     environment.filters["english_date"] = _english_date
+    environment.filters["eun_neun"] = _eun_neun
     return environment
 
 
