@@ -1,0 +1,201 @@
+"""The takedown desk under attack: forged ids and fields, hostile input, and real parallel
+requests that race on one target's counts. Each test mounts one attack that once worked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.links import targets
+from portal.links.targets import target_hash
+from portal.models import Link, TakedownRequest, Target
+from tests.helpers import file_report, page_text
+from tests.live import at_once
+from tests.staff_helpers import make_staff, staff_client, token_of
+
+ORG = {
+    "PORTAL_ORG_NAME": "디지털성범죄 피해지원 테스트센터",
+    "PORTAL_ORG_EMAIL": "takedown@support.example.org",
+    "PORTAL_LIMIT_FILING": "100 per hour",
+    "PORTAL_LIMIT_RECEIPT": "100 per minute",
+}
+SQLITE_WAIT = {"pool_pre_ping": True, "connect_args": {"timeout": 30}}
+
+
+@pytest.fixture
+def desk_app(make_app: Any, backend: str) -> Flask:
+    engine = {"SQLALCHEMY_ENGINE_OPTIONS": SQLITE_WAIT} if backend == "sqlite" else {}
+    return make_app(PORTAL_LIMIT_DEFAULT="10000 per minute", **ORG, **engine)
+
+
+def _file(app: Flask, channel: str, count: int) -> list[str]:
+    refs = []
+    for number in range(count):
+        fields = {"links-0-url": f"https://t.me/{channel}/{number + 1}", "links-1-url": ""}
+        ref, _receipt = file_report(app.test_client(), "en", **fields)
+        refs.append(ref)
+    return refs
+
+
+def _target_id(app: Flask, channel: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(Target.id).where(Target.key_hash == target_hash(f"telegram:{channel}"))
+        )
+
+
+def _link_ids(app: Flask, target_id: int) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(select(Link.id).where(Link.target_id == target_id).order_by(Link.id))
+        )
+
+
+def _counts(app: Flask, target_id: int) -> tuple[int, int]:
+    """(open_links as kept, open_links counted again from the links)."""
+    with app.app_context():
+        kept = db.session.get(Target, target_id).open_links
+        targets.recount(db.session, [target_id])
+        db.session.commit()
+        db.session.expire_all()
+        return kept, db.session.get(Target, target_id).open_links
+
+
+def _post(client: FlaskClient, path: str, **data: Any) -> Any:
+    data.setdefault("csrf_token", token_of(client))
+    return client.post(path, data=data)
+
+
+# --- forged notice forms ---------------------------------------------------------------
+
+
+def test_a_forged_target_id_in_the_notice_form_is_refused_not_a_500(desk_app):
+    app = desk_app
+    _file(app, "leakchan", 1)
+    target_id = _target_id(app, "leakchan")
+    (link_id,) = _link_ids(app, target_id)
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    for forged in ("\u00b2", "\u0661", "-1", "1e3", "9" * 30):
+        response = _post(
+            staff,
+            "/staff/notices",
+            do="confirm",
+            subject="s",
+            body="b",
+            channel="abuse_email",
+            target_id=forged,
+            link=str(link_id),
+            back=f"/staff/targets/{target_id}",
+        )
+        assert response.status_code == 303, (forged, response.status_code)
+    with app.app_context():
+        assert db.session.scalars(select(TakedownRequest)).all() == []
+
+
+def test_a_back_field_with_a_line_break_is_refused_not_a_500(desk_app):
+    app = desk_app
+    _file(app, "leakchan", 1)
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    for forged in ("/staff/\r\nSet-Cookie: a=b", "/staff/\nx", "/staff/\x00", "/staff/\t/x"):
+        response = _post(staff, "/staff/notices", do="nothing", subject="s", body="b", back=forged)
+        assert response.status_code == 303, (repr(forged), response.status_code)
+        location = response.headers["Location"]
+        assert "\n" not in location and "\r" not in location
+        assert location.endswith("/staff/targets/")
+
+
+def test_a_target_notice_lists_only_that_targets_links(desk_app):
+    """Link ids of another victim's case on another channel, ticked into the form of
+    @leakchan's notice, must not be written into a notice meant for @leakchan's platform."""
+    app = desk_app
+    _file(app, "leakchan", 1)
+    _file(app, "otherchan", 1)
+    leak, other = _target_id(app, "leakchan"), _target_id(app, "otherchan")
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    response = _post(
+        staff,
+        f"/staff/targets/{leak}/notice",
+        scope="selected",
+        channel="abuse_email",
+        language="en",
+        link=[str(i) for i in _link_ids(app, leak) + _link_ids(app, other)],
+    )
+    page = page_text(response) if response.status_code == 200 else ""
+    assert "t.me/leakchan/1" in page
+    assert "otherchan" not in page
+    # Only the other target's links: nothing to write, said and sent back.
+    only_other = _post(
+        staff,
+        f"/staff/targets/{leak}/notice",
+        scope="selected",
+        channel="abuse_email",
+        link=[str(i) for i in _link_ids(app, other)],
+    )
+    assert only_other.status_code == 303
+
+
+# --- races on one target's counts --------------------------------------------------------
+
+
+def _requested(app: Flask, staff: FlaskClient, target_id: int) -> int:
+    assert _post(staff, f"/staff/targets/{target_id}/requests", channel="abuse_email").status_code
+    with app.app_context():
+        return db.session.scalar(select(TakedownRequest.id).order_by(TakedownRequest.id.desc()))
+
+
+def test_two_parallel_answers_to_one_request_count_each_link_once(desk_app):
+    app = desk_app
+    _file(app, "racechan", 4)
+    target_id = _target_id(app, "racechan")
+    members = [make_staff(app, f"desk{n}@example.org") for n in range(4)]
+    clients = [staff_client(app, member) for member in members]
+    request_id = _requested(app, clients[0], target_id)
+    assert _counts(app, target_id) == (4, 4)
+    tokens = [token_of(client) for client in clients]
+    answers = at_once(
+        [
+            lambda c=c, t=t: (
+                c.post(
+                    f"/staff/requests/{request_id}/answer",
+                    data={"csrf_token": t, "outcome": "removed", "scope": "all"},
+                ).status_code
+            )
+            for c, t in zip(clients, tokens, strict=True)
+        ]
+    )
+    assert answers == [303] * 4
+    kept, counted = _counts(app, target_id)
+    assert counted == 0
+    assert kept == counted, f"open_links drifted to {kept}"
+
+
+def test_two_parallel_back_online_rechecks_count_each_link_once(desk_app):
+    app = desk_app
+    _file(app, "backchan", 3)
+    target_id = _target_id(app, "backchan")
+    clients = [staff_client(app, make_staff(app, f"desk{n}@example.org")) for n in range(4)]
+    request_id = _requested(app, clients[0], target_id)
+    done = _post(clients[0], f"/staff/requests/{request_id}/answer", outcome="removed")
+    assert done.status_code == 303
+    assert _counts(app, target_id) == (0, 0)
+    ids = [str(i) for i in _link_ids(app, target_id)]
+    tokens = [token_of(client) for client in clients]
+    answers = at_once(
+        [
+            lambda c=c, t=t: (
+                c.post(
+                    "/staff/rechecks", data={"csrf_token": t, "result": "back", "link": ids}
+                ).status_code
+            )
+            for c, t in zip(clients, tokens, strict=True)
+        ]
+    )
+    assert answers == [303] * 4
+    kept, counted = _counts(app, target_id)
+    assert counted == 3
+    assert kept == counted, f"open_links drifted to {kept}"
