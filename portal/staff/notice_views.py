@@ -19,7 +19,7 @@ from portal.security.sanitize import TextRefused, clean_field
 from portal.staff import bp
 from portal.staff.case_views import workflow_message
 from portal.staff.desk_forms import KOREA, link_ids
-from portal.staff.guards import current_staff
+from portal.staff.guards import current_staff, safe_next
 from portal.staff.notice_send import NoticeForm, deliver
 from portal.takedown import desk, drafting
 
@@ -124,9 +124,9 @@ def link_notice(case_ref: str, link_id: int) -> ResponseReturnValue:
 def notice_act() -> ResponseReturnValue:
     """Download the edited notice, send it, or record that staff sent it themselves."""
     form = NoticeForm()
-    raw_back = request.form.get("back", "")
-    back = raw_back if raw_back.startswith("/staff/") and "\\" not in raw_back else None
-    back = back or url_for("staff.targets_list")
+    # Back to a staff page only: no other site, and no line break to split the header.
+    back = safe_next(request.form.get("back"))
+    back = back if back and back.startswith("/staff/") else url_for("staff.targets_list")
     if not form.validate():
         flash(_("The form expired. Please try again."), "error")
         return redirect(back, code=303)
