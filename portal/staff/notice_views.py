@@ -57,6 +57,7 @@ def _preview(
             org=drafting.org_from(current_app.config),
             include_victim=request.form.get("include_victim") == "y",
             today=utcnow().astimezone(KOREA).date(),
+            target_id=target.id if target else None,
         )
     except WorkflowError as problem:
         flash(workflow_message(problem.reason), "error")
