@@ -199,3 +199,57 @@ def test_two_parallel_back_online_rechecks_count_each_link_once(desk_app):
     kept, counted = _counts(app, target_id)
     assert counted == 3
     assert kept == counted, f"open_links drifted to {kept}"
+
+
+# --- oversized and tampered input ----------------------------------------------------------
+
+
+def test_more_link_ids_than_a_page_shows_in_a_target_notice_is_refused_not_a_500(desk_app):
+    app = desk_app
+    _file(app, "leakchan", 1)
+    target_id = _target_id(app, "leakchan")
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    response = _post(
+        staff,
+        f"/staff/targets/{target_id}/notice",
+        scope="selected",
+        channel="abuse_email",
+        link=[str(n) for n in range(1, 2100)],
+    )
+    assert response.status_code == 303, response.status_code
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-01-01T00:00:00+00:00"],
+)
+def test_a_recheck_cursor_at_the_edge_of_time_is_not_a_500(desk_app, moment):
+    from portal.takedown import paging
+
+    app = desk_app
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    raw = f"{moment}|1".encode("ascii")
+    import base64
+
+    token = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    assert paging.decode_time_id(token) is not None or moment
+    response = staff.get("/staff/rechecks", query_string={"after": token})
+    assert response.status_code == 200, response.status_code
+
+
+def test_ids_beyond_any_row_in_desk_addresses_are_404_not_500(desk_app):
+    app = desk_app
+    refs = _file(app, "leakchan", 1)
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    huge = "9" * 25
+    assert staff.get(f"/staff/targets/{huge}").status_code == 404
+    for path in (
+        f"/staff/targets/{huge}/requests",
+        f"/staff/targets/{huge}/notice",
+        f"/staff/requests/{huge}/answer",
+        f"/staff/outbox/{huge}/resend",
+        f"/staff/cases/{refs[0]}/links/{huge}/requests",
+        f"/staff/cases/{refs[0]}/links/{huge}/notice",
+    ):
+        response = _post(staff, path, channel="abuse_email", outcome="removed")
+        assert response.status_code in (303, 404), (path, response.status_code)
