@@ -18,7 +18,7 @@ from portal.security import audit
 from portal.security.sanitize import TextRefused, clean_field
 from portal.staff import bp
 from portal.staff.case_views import workflow_message
-from portal.staff.desk_forms import KOREA, link_ids
+from portal.staff.desk_forms import KOREA, ROW_ID, link_ids
 from portal.staff.guards import current_staff, safe_next
 from portal.staff.notice_send import NoticeForm, deliver
 from portal.takedown import desk, drafting
@@ -93,7 +93,7 @@ def _preview(
     )
 
 
-@bp.post("/targets/<int:target_id>/notice")
+@bp.post(f"/targets/<{ROW_ID}:target_id>/notice")
 def target_notice(target_id: int) -> ResponseReturnValue:
     target = db.session.get(Target, target_id)
     if target is None:
@@ -102,14 +102,18 @@ def target_notice(target_id: int) -> ResponseReturnValue:
     if not NoticeForm().validate():
         flash(_("The form expired. Please try again."), "error")
         return redirect(back, code=303)
-    if request.form.get("scope") == "selected":
-        chosen = link_ids(request.form.getlist("link"))
-    else:
-        chosen = desk.open_link_ids(db.session, target.id)
+    try:
+        if request.form.get("scope") == "selected":
+            chosen = link_ids(request.form.getlist("link"))
+        else:
+            chosen = desk.open_link_ids(db.session, target.id)
+    except WorkflowError as problem:
+        flash(workflow_message(problem.reason), "error")
+        return redirect(back, code=303)
     return _preview(chosen, target.platform, back, target)
 
 
-@bp.post("/cases/<case_ref>/links/<int:link_id>/notice")
+@bp.post(f"/cases/<case_ref>/links/<{ROW_ID}:link_id>/notice")
 def link_notice(case_ref: str, link_id: int) -> ResponseReturnValue:
     link = db.session.get(Link, link_id)
     if link is None or link.case.case_ref != case_ref:
