@@ -253,3 +253,41 @@ def test_ids_beyond_any_row_in_desk_addresses_are_404_not_500(desk_app):
     ):
         response = _post(staff, path, channel="abuse_email", outcome="removed")
         assert response.status_code in (303, 404), (path, response.status_code)
+
+
+def test_a_withdrawal_racing_an_answer_counts_the_links_once(desk_app):
+    """The victim withdraws (links erased, counts taken away) while a support worker's
+    answer for the whole target is on its way: the answer must not take them away again,
+    nor fail with a database error on the links that are gone."""
+    import threading
+    import time
+
+    from portal.cases import retention
+    from portal.models import Case
+
+    app = desk_app
+    refs = _file(app, "racechan", 3)
+    target_id = _target_id(app, "racechan")
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    request_id = _requested(app, staff, target_id)
+    token = token_of(staff)
+    result: list[Any] = []
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.case_ref == refs[0]))
+        retention.withdraw(db.session, case)  # not committed yet: its locks are held
+        worker = threading.Thread(
+            target=lambda: result.append(
+                staff.post(
+                    f"/staff/requests/{request_id}/answer",
+                    data={"csrf_token": token, "outcome": "removed", "scope": "all"},
+                ).status_code
+            )
+        )
+        worker.start()
+        time.sleep(1.5)
+        db.session.commit()
+    worker.join(timeout=60)
+    assert result == [303]
+    kept, counted = _counts(app, target_id)
+    assert counted == 0
+    assert kept == counted, f"open_links drifted to {kept}"
