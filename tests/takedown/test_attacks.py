@@ -291,3 +291,47 @@ def test_a_withdrawal_racing_an_answer_counts_the_links_once(desk_app):
     kept, counted = _counts(app, target_id)
     assert counted == 0
     assert kept == counted, f"open_links drifted to {kept}"
+
+
+@pytest.mark.parametrize(
+    ("change", "action", "said"),
+    [
+        ({"body_extra": "\n\u202e 확인 부탁드립니다."}, "txt", "characters we cannot accept"),
+        ({"to": "abuse@telegram.org\r\nBcc: x@evil.example"}, "eml", "one valid e-mail address"),
+        ({"sent_on": "2999-01-01"}, "confirm", "That date is in the future."),
+    ],
+)
+def test_a_refused_notice_comes_back_with_what_was_typed(desk_app, change, action, said):
+    """Staff edited the notice; a refused character, a bad address or date must not throw
+    the edited text away (the README: never lose what was typed)."""
+    import html
+    import re
+
+    app = desk_app
+    _file(app, "leakchan", 2)
+    target_id = _target_id(app, "leakchan")
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    preview = _post(staff, f"/staff/targets/{target_id}/notice", channel="abuse_email")
+    page = page_text(preview)
+    body = html.unescape(re.search(r'id="notice-body"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    edited = body + "\n직접 추가한 문단: 담당자 확인 바랍니다." + change.get("body_extra", "")
+    form = {
+        "subject": "삭제 요청 (edited)",
+        "body": edited,
+        "channel": "abuse_email",
+        "target_id": str(target_id),
+        "link": re.findall(r'name="link" value="([0-9]+)"', page),
+        "back": f"/staff/targets/{target_id}",
+        "to": change.get("to", "abuse@telegram.org"),
+        "sent_on": change.get("sent_on", ""),
+        "do": action,
+    }
+    response = _post(staff, "/staff/notices", **form)
+    assert response.status_code == 400, response.status_code
+    again = page_text(response)
+    assert said in again
+    assert "직접 추가한 문단: 담당자 확인 바랍니다." in html.unescape(again)
+    assert "삭제 요청 (edited)" in html.unescape(again)
+    assert again.count('name="link"') == 2
+    with app.app_context():
+        assert db.session.scalars(select(TakedownRequest)).all() == []
