@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from portal import choices
 from portal.cases.workflow import WorkflowError
@@ -21,7 +22,7 @@ from portal.staff.case_views import workflow_message
 from portal.staff.desk_forms import KOREA, ROW_ID, link_ids
 from portal.staff.guards import current_staff, safe_next
 from portal.staff.notice_send import NoticeForm, deliver
-from portal.takedown import desk, drafting
+from portal.takedown import desk, drafting, notices
 
 # Korean services, the commission and the police read Korean; the rest read English.
 KOREAN_READERS = frozenset({"naver", "daum", "kakao", "dcinside"})
@@ -136,16 +137,55 @@ def notice_act() -> ResponseReturnValue:
         flash(_("The form expired. Please try again."), "error")
         return redirect(back, code=303)
     try:
+        chosen = link_ids(request.form.getlist("link"))
+    except WorkflowError as problem:
+        flash(workflow_message(problem.reason), "error")
+        return redirect(back, code=303)
+    try:
         subject = clean_field("subject", form.subject.data)
         body = clean_field("notice", form.body.data)
-        chosen = link_ids(request.form.getlist("link"))
         outcome: Any = deliver(form, subject, body, chosen, back)
     except WorkflowError as problem:
         db.session.rollback()
-        flash(workflow_message(problem.reason), "error")
-        return redirect(back, code=303)
+        return _typed_again(form, chosen, back, workflow_message(problem.reason))
     except TextRefused:
         db.session.rollback()
-        flash(_("The text is too long or contains characters we cannot accept."), "error")
-        return redirect(back, code=303)
+        message = _("The text is too long or contains characters we cannot accept.")
+        return _typed_again(form, chosen, back, message)
     return outcome
+
+
+def _typed_again(form: NoticeForm, chosen: list[int], back: str, problem: str) -> Any:
+    """The notice page again with what staff typed and why it was refused: never lost."""
+    raw_target = form.target_id.data or ""
+    target = (
+        db.session.get(Target, int(raw_target))
+        if raw_target.isascii() and raw_target.isdigit() and len(raw_target) < 10
+        else None
+    )
+    found = db.session.execute(select(Link.platform, Link.case_id).where(Link.id.in_(chosen))).all()
+    platform = target.platform if target else (found[0][0] if found else "web")
+    channel = form.channel.data if form.channel.data in NOTICE_CHANNELS else _channel(platform)
+    language = _language(platform, channel)
+    draft = drafting.Draft(
+        notices.Notice(form.subject.data or "", form.body.data or "", ()),
+        tuple(chosen),
+        len({case_id for _platform, case_id in found}),
+        request.form.get("victim") == "y",
+    )
+    flash(problem, "error")
+    page = render_template(
+        "staff/notice.html",
+        form=form,
+        draft=draft,
+        channel=channel,
+        language=language,
+        platform=platform,
+        target=target,
+        back=back,
+        smtp=bool(current_app.config.get("PORTAL_SMTP_URL")),
+        emails=[form.to.data or ""],
+        forms=[],
+        channel_label=choices.REQUEST_CHANNELS.get(channel, channel),
+    )
+    return page, 400

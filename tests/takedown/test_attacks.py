@@ -3,6 +3,7 @@ requests that race on one target's counts. Each test mounts one attack that once
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -92,7 +93,8 @@ def test_a_forged_target_id_in_the_notice_form_is_refused_not_a_500(desk_app):
             link=str(link_id),
             back=f"/staff/targets/{target_id}",
         )
-        assert response.status_code == 303, (forged, response.status_code)
+        # Refused: the notice page again, with what was typed (a 400, never a 500).
+        assert response.status_code in (303, 400), (forged, response.status_code)
     with app.app_context():
         assert db.session.scalars(select(TakedownRequest)).all() == []
 
@@ -103,8 +105,11 @@ def test_a_back_field_with_a_line_break_is_refused_not_a_500(desk_app):
     staff = staff_client(app, make_staff(app, "desk@example.org"))
     for forged in ("/staff/\r\nSet-Cookie: a=b", "/staff/\nx", "/staff/\x00", "/staff/\t/x"):
         response = _post(staff, "/staff/notices", do="nothing", subject="s", body="b", back=forged)
-        assert response.status_code == 303, (repr(forged), response.status_code)
-        location = response.headers["Location"]
+        assert response.status_code in (303, 400), (repr(forged), response.status_code)
+        if response.status_code == 303:
+            location = response.headers["Location"]
+        else:  # the notice page again, whose way back is the fallback
+            location = re.search(r'name="back" value="([^"]*)"', page_text(response))[1]
         assert "\n" not in location and "\r" not in location
         assert location.endswith("/staff/targets/")
 
@@ -305,7 +310,6 @@ def test_a_refused_notice_comes_back_with_what_was_typed(desk_app, change, actio
     """Staff edited the notice; a refused character, a bad address or date must not throw
     the edited text away (the README: never lose what was typed)."""
     import html
-    import re
 
     app = desk_app
     _file(app, "leakchan", 2)
