@@ -15,6 +15,9 @@ from portal.security.sanitize import clean_field
 KOREA = ZoneInfo("Asia/Seoul")
 # More ids than any target page shows at once; a bigger list is a forged form.
 MAX_LINK_IDS = 2000
+# A row id in a desk address: the ids are 32-bit columns, so a bigger number is no row
+# (404), never a database error.
+ROW_ID = "int(max=2147483647)"
 
 
 class TakedownRequestForm(FlaskForm):

@@ -17,6 +17,7 @@ from portal.links.platforms import PLATFORMS
 from portal.models import Link, utcnow
 from portal.staff import bp
 from portal.staff.desk_forms import (
+    ROW_ID,
     RecheckForm,
     TakedownRequestForm,
     link_ids,
@@ -28,7 +29,7 @@ from portal.staff.target_views import request_note, run_action
 from portal.takedown import desk, paging, rechecks, requests
 
 
-@bp.post("/cases/<case_ref>/links/<int:link_id>/requests")
+@bp.post(f"/cases/<case_ref>/links/<{ROW_ID}:link_id>/requests")
 def link_request(case_ref: str, link_id: int) -> ResponseReturnValue:
     link = db.session.get(Link, link_id)
     if link is None or link.case.case_ref != case_ref:

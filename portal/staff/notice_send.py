@@ -41,7 +41,8 @@ def _target(form: NoticeForm) -> Target | None:
     raw = form.target_id.data or ""
     if not raw:
         return None
-    target = db.session.get(Target, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    number = raw.isascii() and raw.isdigit() and len(raw) < 19
+    target = db.session.get(Target, int(raw)) if number else None
     if target is None:
         raise WorkflowError("no_links")
     return target

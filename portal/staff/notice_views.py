@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from portal import choices
 from portal.cases.workflow import WorkflowError
@@ -18,10 +19,10 @@ from portal.security import audit
 from portal.security.sanitize import TextRefused, clean_field
 from portal.staff import bp
 from portal.staff.case_views import workflow_message
-from portal.staff.desk_forms import KOREA, link_ids
-from portal.staff.guards import current_staff
+from portal.staff.desk_forms import KOREA, ROW_ID, link_ids
+from portal.staff.guards import current_staff, safe_next
 from portal.staff.notice_send import NoticeForm, deliver
-from portal.takedown import desk, drafting
+from portal.takedown import desk, drafting, notices
 
 # Korean services, the commission and the police read Korean; the rest read English.
 KOREAN_READERS = frozenset({"naver", "daum", "kakao", "dcinside"})
@@ -57,6 +58,7 @@ def _preview(
             org=drafting.org_from(current_app.config),
             include_victim=request.form.get("include_victim") == "y",
             today=utcnow().astimezone(KOREA).date(),
+            target_id=target.id if target else None,
         )
     except WorkflowError as problem:
         flash(workflow_message(problem.reason), "error")
@@ -92,7 +94,7 @@ def _preview(
     )
 
 
-@bp.post("/targets/<int:target_id>/notice")
+@bp.post(f"/targets/<{ROW_ID}:target_id>/notice")
 def target_notice(target_id: int) -> ResponseReturnValue:
     target = db.session.get(Target, target_id)
     if target is None:
@@ -101,14 +103,18 @@ def target_notice(target_id: int) -> ResponseReturnValue:
     if not NoticeForm().validate():
         flash(_("The form expired. Please try again."), "error")
         return redirect(back, code=303)
-    if request.form.get("scope") == "selected":
-        chosen = link_ids(request.form.getlist("link"))
-    else:
-        chosen = desk.open_link_ids(db.session, target.id)
+    try:
+        if request.form.get("scope") == "selected":
+            chosen = link_ids(request.form.getlist("link"))
+        else:
+            chosen = desk.open_link_ids(db.session, target.id)
+    except WorkflowError as problem:
+        flash(workflow_message(problem.reason), "error")
+        return redirect(back, code=303)
     return _preview(chosen, target.platform, back, target)
 
 
-@bp.post("/cases/<case_ref>/links/<int:link_id>/notice")
+@bp.post(f"/cases/<case_ref>/links/<{ROW_ID}:link_id>/notice")
 def link_notice(case_ref: str, link_id: int) -> ResponseReturnValue:
     link = db.session.get(Link, link_id)
     if link is None or link.case.case_ref != case_ref:
@@ -124,23 +130,62 @@ def link_notice(case_ref: str, link_id: int) -> ResponseReturnValue:
 def notice_act() -> ResponseReturnValue:
     """Download the edited notice, send it, or record that staff sent it themselves."""
     form = NoticeForm()
-    raw_back = request.form.get("back", "")
-    back = raw_back if raw_back.startswith("/staff/") and "\\" not in raw_back else None
-    back = back or url_for("staff.targets_list")
+    # Back to a staff page only: no other site, and no line break to split the header.
+    back = safe_next(request.form.get("back"))
+    back = back if back and back.startswith("/staff/") else url_for("staff.targets_list")
     if not form.validate():
         flash(_("The form expired. Please try again."), "error")
         return redirect(back, code=303)
     try:
+        chosen = link_ids(request.form.getlist("link"))
+    except WorkflowError as problem:
+        flash(workflow_message(problem.reason), "error")
+        return redirect(back, code=303)
+    try:
         subject = clean_field("subject", form.subject.data)
         body = clean_field("notice", form.body.data)
-        chosen = link_ids(request.form.getlist("link"))
         outcome: Any = deliver(form, subject, body, chosen, back)
     except WorkflowError as problem:
         db.session.rollback()
-        flash(workflow_message(problem.reason), "error")
-        return redirect(back, code=303)
+        return _typed_again(form, chosen, back, workflow_message(problem.reason))
     except TextRefused:
         db.session.rollback()
-        flash(_("The text is too long or contains characters we cannot accept."), "error")
-        return redirect(back, code=303)
+        message = _("The text is too long or contains characters we cannot accept.")
+        return _typed_again(form, chosen, back, message)
     return outcome
+
+
+def _typed_again(form: NoticeForm, chosen: list[int], back: str, problem: str) -> Any:
+    """The notice page again with what staff typed and why it was refused: never lost."""
+    raw_target = form.target_id.data or ""
+    target = (
+        db.session.get(Target, int(raw_target))
+        if raw_target.isascii() and raw_target.isdigit() and len(raw_target) < 10
+        else None
+    )
+    found = db.session.execute(select(Link.platform, Link.case_id).where(Link.id.in_(chosen))).all()
+    platform = target.platform if target else (found[0][0] if found else "web")
+    channel = form.channel.data if form.channel.data in NOTICE_CHANNELS else _channel(platform)
+    language = _language(platform, channel)
+    draft = drafting.Draft(
+        notices.Notice(form.subject.data or "", form.body.data or "", ()),
+        tuple(chosen),
+        len({case_id for _platform, case_id in found}),
+        request.form.get("victim") == "y",
+    )
+    flash(problem, "error")
+    page = render_template(
+        "staff/notice.html",
+        form=form,
+        draft=draft,
+        channel=channel,
+        language=language,
+        platform=platform,
+        target=target,
+        back=back,
+        smtp=bool(current_app.config.get("PORTAL_SMTP_URL")),
+        emails=[form.to.data or ""],
+        forms=[],
+        channel_label=choices.REQUEST_CHANNELS.get(channel, channel),
+    )
+    return page, 400

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.staff import bp
+from portal.staff.desk_forms import ROW_ID
 from portal.staff.forms import ActionForm
 from portal.staff.guards import current_staff
 from portal.takedown import outbox
@@ -24,7 +25,7 @@ def outbox_page() -> str:
     )
 
 
-@bp.post("/outbox/<int:message_id>/resend")
+@bp.post(f"/outbox/<{ROW_ID}:message_id>/resend")
 def outbox_resend(message_id: int) -> ResponseReturnValue:
     back = url_for("staff.outbox_page")
     if not ActionForm().validate():

@@ -19,6 +19,7 @@ from portal.security.sanitize import TextRefused, clean_field
 from portal.staff import bp
 from portal.staff.case_views import workflow_message
 from portal.staff.desk_forms import (
+    ROW_ID,
     AnswerForm,
     TakedownRequestForm,
     link_ids,
@@ -91,7 +92,7 @@ def targets_list() -> str:
     )
 
 
-@bp.get("/targets/<int:target_id>")
+@bp.get(f"/targets/<{ROW_ID}:target_id>")
 def target_detail(target_id: int) -> str:
     target = _target_or_404(target_id)
     show_all = request.args.get("show") == "all"
@@ -126,7 +127,7 @@ def target_detail(target_id: int) -> str:
     )
 
 
-@bp.post("/targets/<int:target_id>/requests")
+@bp.post(f"/targets/<{ROW_ID}:target_id>/requests")
 def target_request(target_id: int) -> ResponseReturnValue:
     target = _target_or_404(target_id)
     back = url_for("staff.target_detail", target_id=target.id)
@@ -162,7 +163,7 @@ def target_request(target_id: int) -> ResponseReturnValue:
     return run_action(action, back)
 
 
-@bp.post("/requests/<int:request_id>/answer")
+@bp.post(f"/requests/<{ROW_ID}:request_id>/answer")
 def request_answer(request_id: int) -> ResponseReturnValue:
     made = db.session.get(TakedownRequest, request_id)
     if made is None:

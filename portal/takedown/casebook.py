@@ -40,11 +40,14 @@ def load_links(
     wanted = sorted(set(link_ids))
     if not wanted:
         return []
+    # Locked in id order (PostgreSQL; SQLite has one writer): a parallel action on the same
+    # links waits, then reads the state this one left, so every action counts once.
     query = (
         select(Link.id, Link.case_id, Case.case_ref, Link.target_id, Link.takedown_status)
         .join(Case, Case.id == Link.case_id)
         .where(Link.id.in_(wanted), Case.status != "withdrawn", Case.purged_at.is_(None))
         .order_by(Link.id)
+        .with_for_update(of=Link)
     )
     if target_id is not None:
         query = query.where(Link.target_id == target_id)
@@ -59,17 +62,30 @@ def require_links(rows: list[LinkRow]) -> None:
 def apply_states(
     session: Session, rows: list[LinkRow], values: Callable[[str], dict[str, object]]
 ) -> None:
-    """Write each link's new state (one UPDATE per state) with the columns ``values`` gives."""
-    by_state: dict[str, list[int]] = {}
+    """Write each link's new state (one UPDATE per change) with the columns ``values`` gives.
+
+    Each UPDATE changes a link only while it is still in the state it was read in, so a
+    parallel action that got there first is never counted again: the links it moved are
+    dropped from ``rows`` (and from the notes and events that follow), and when none is
+    left the action is refused as changed meanwhile.
+    """
+    by_change: dict[tuple[str, str], list[int]] = {}
     for row in rows:
-        by_state.setdefault(row.new_state, []).append(row.id)
-    for state, ids in sorted(by_state.items()):
-        session.execute(
-            update(Link)
-            .where(Link.id.in_(ids))
-            .values(takedown_status=state, **values(state))
-            .execution_options(synchronize_session=False)
+        by_change.setdefault((row.new_state, row.state), []).append(row.id)
+    changed: set[int] = set()
+    for (state, was), ids in sorted(by_change.items()):
+        changed.update(
+            session.scalars(
+                update(Link)
+                .where(Link.id.in_(ids), Link.takedown_status == was)
+                .values(takedown_status=state, **values(state))
+                .returning(Link.id)
+                .execution_options(synchronize_session=False)
+            )
         )
+    rows[:] = [row for row in rows if row.id in changed]
+    if not rows:
+        raise WorkflowError("changed_meanwhile")
     deltas: Counter[int] = Counter()
     for row in rows:
         if row.target_id is not None:

@@ -71,19 +71,23 @@ def draft_notice(
     org: notices.Org,
     include_victim: bool = False,
     today: datetime.date,
+    target_id: int | None = None,
 ) -> Draft:
+    """``target_id``: a target's notice holds only links into that target, whatever ids
+    the form carried (another target's links would go to a platform they are not on)."""
     wanted = sorted(set(link_ids))
     if len(wanted) > MAX_NOTICE_LINKS:
         raise WorkflowError("too_many_links")
-    links = list(
-        session.scalars(
-            select(Link)
-            .join(Case, Case.id == Link.case_id)
-            .where(Link.id.in_(wanted), Case.status != "withdrawn", Case.purged_at.is_(None))
-            .options(joinedload(Link.case))
-            .order_by(Link.id)
-        )
+    query = (
+        select(Link)
+        .join(Case, Case.id == Link.case_id)
+        .where(Link.id.in_(wanted), Case.status != "withdrawn", Case.purged_at.is_(None))
+        .options(joinedload(Link.case))
+        .order_by(Link.id)
     )
+    if target_id is not None:
+        query = query.where(Link.target_id == target_id)
+    links = list(session.scalars(query))
     if not links:
         raise WorkflowError("no_links")
     first = _first_reported(session, links)

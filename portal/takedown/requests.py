@@ -90,6 +90,7 @@ def record_request(
             "recheck_due_at": None,
         },
     )
+    request.link_count = len(rows)  # without links a parallel action moved meanwhile
     casebook.add_events(
         session, rows, kind="requested", at=sent.sent_at, actor=actor, request_id=request.id
     )
