@@ -69,10 +69,10 @@ def open_status(page: Any, url: str, receipt: str, lang: str = "ko") -> None:
     page.wait_for_url("**/status/case")
 
 
-def file_report(page: Any, url: str, lang: str = "ko") -> Filed:
+def file_report(page: Any, url: str, lang: str = "ko", links: tuple[str, ...] = LINKS) -> Filed:
     """The whole filing: form, receipt, confirmation that it was saved."""
     page.goto(url + f"/report?lang={lang}")
-    fill_report(page, lang)
+    fill_report(page, lang, links)
     filed = send_report(page, lang)
     confirm_saved(page, lang)
     return filed
