@@ -4,12 +4,16 @@ the platform's answer once; each victim sees the link removed, its address hidde
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from tests.e2e.flows import file_report, open_status, staff_sign_in
+from tests.e2e.flows import (
+    day,
+    file_report,
+    open_status,
+    record_answer,
+    record_target_request,
+    staff_sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -20,11 +24,6 @@ REMOVED = {
     "en": "Removed. We will keep checking that it stays down.",
 }
 SHOW_ADDRESS = {"ko": "주소 보기", "en": "Show the address"}
-
-
-def day(days_ago: int) -> str:
-    """A day in the Korean calendar, as a date field takes it (YYYY-MM-DD)."""
-    return (datetime.now(ZoneInfo("Asia/Seoul")) - timedelta(days=days_ago)).date().isoformat()
 
 
 def flash(page) -> str:
@@ -64,10 +63,7 @@ def test_one_request_one_notice_and_one_answer_reach_every_victim(new_context, p
 
     # One request for every open link.
     assert staff.get_by_label("Every open link (3)").is_checked()
-    staff.get_by_label("Sent to").select_option(label="Abuse e-mail")
-    staff.locator("#target-request").get_by_label("Sent on").fill(day(12))
-    staff.get_by_role("button", name="Record the request").click()
-    staff.wait_for_url(target_url)
+    record_target_request(staff, "Abuse e-mail", day(12))
     assert flash(staff) == "Request recorded for 3 links."
     # Sent twelve days ago and still unanswered: past the seven days, so flagged.
     states = rows.locator("td:nth-child(4)").all_inner_texts()
@@ -89,6 +85,8 @@ def test_one_request_one_notice_and_one_answer_reach_every_victim(new_context, p
     subject = staff.get_by_label("Subject")
     body = staff.get_by_label("Text (you can edit it, then copy it)")
     assert subject.is_editable() and body.is_editable()
+    # The whole subject shows, in a field as wide as the text below it.
+    assert subject.bounding_box()["width"] == body.bounding_box()["width"]
     assert subject.input_value()
     text = body.input_value()
     for link in LINKS:
@@ -111,12 +109,7 @@ def test_one_request_one_notice_and_one_answer_reach_every_victim(new_context, p
     assert requests.count() == 1  # a download records nothing
 
     # The platform's answer, once, for every link of the request.
-    answer = requests.first
-    answer.get_by_text("Record the platform's answer for all its links").click()
-    answer.get_by_label("The platform's answer").select_option(label="Removed")
-    answer.get_by_label("Answered on").fill(day(10))
-    answer.get_by_role("button", name="Record the answer").click()
-    staff.wait_for_url(target_url)
+    record_answer(staff, requests.first, "Removed", day(10))
     assert flash(staff) == "Answer recorded in 3 cases."
     assert "Answer: Removed · 2 days after the request" in requests.inner_text()
     assert staff.inner_text("#open-links") == "0"
