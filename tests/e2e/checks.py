@@ -80,3 +80,12 @@ NO_SIDEWAYS_SCROLL = """() => {
     .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
       + (el.className ? '.' + String(el.className).split(' ').join('.') : ''));
 }"""
+
+# Fields a thumb has to hit: every visible text, date, search field, list and text area is at
+# least 44 px tall, as the style sheets make them (a field they miss shows up tiny). Not yet
+# the file picker: the browser draws its button (21 px on the report form).
+SMALL_FIELDS = """() => Array.from(document.querySelectorAll('input:not([type=checkbox])'
+    + ':not([type=radio]):not([type=hidden]):not([type=file]), select, textarea'))
+  .filter(el => el.getClientRects().length && el.getBoundingClientRect().height < 44)
+  .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + ' ' + Math.round(el.getBoundingClientRect().height) + 'px')"""

@@ -1,10 +1,13 @@
-"""What a victim does in the browser: fill the form, keep the receipt, come back on /status."""
+"""What a victim does in the browser: fill the form, keep the receipt, come back on /status;
+and what staff do: sign in, record a request and the platform's answer on a target page."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 LINKS = ("https://t.me/deepfake_room/4521", "@nudify_maker_bot")
 DESCRIPTION = {
@@ -69,10 +72,10 @@ def open_status(page: Any, url: str, receipt: str, lang: str = "ko") -> None:
     page.wait_for_url("**/status/case")
 
 
-def file_report(page: Any, url: str, lang: str = "ko") -> Filed:
+def file_report(page: Any, url: str, lang: str = "ko", links: tuple[str, ...] = LINKS) -> Filed:
     """The whole filing: form, receipt, confirmation that it was saved."""
     page.goto(url + f"/report?lang={lang}")
-    fill_report(page, lang)
+    fill_report(page, lang, links)
     filed = send_report(page, lang)
     confirm_saved(page, lang)
     return filed
@@ -89,3 +92,27 @@ def staff_sign_in(page: Any, portal: Any, lang: str = "en", next_path: str = "/s
     page.fill("#code", portal.fresh_code())
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(lambda url: "/staff/login" not in url)
+
+
+def day(days_ago: int) -> str:
+    """A day in the Korean calendar, as a date field takes it (YYYY-MM-DD)."""
+    return (datetime.now(ZoneInfo("Asia/Seoul")) - timedelta(days=days_ago)).date().isoformat()
+
+
+def record_target_request(page: Any, sent_to: str, sent_on: str) -> None:
+    """On a target page (in English): one request for every open link."""
+    form = page.locator("#target-request")
+    form.get_by_label("Every open link").check()
+    form.get_by_label("Sent to").select_option(label=sent_to)
+    form.get_by_label("Sent on").fill(sent_on)
+    with page.expect_navigation():
+        form.get_by_role("button", name="Record the request").click()
+
+
+def record_answer(page: Any, request: Any, outcome: str, answered_on: str) -> None:
+    """From "Requests about this target": the platform's answer for all links of a request."""
+    request.get_by_text("Record the platform's answer for all its links").click()
+    request.get_by_label("The platform's answer").select_option(label=outcome)
+    request.get_by_label("Answered on").fill(answered_on)
+    with page.expect_navigation():
+        request.get_by_role("button", name="Record the answer").click()

@@ -9,8 +9,18 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.checks import ERRORS_ANNOUNCED, NO_SIDEWAYS_SCROLL, axe_violations
-from tests.e2e.flows import ADD_LINK, OPEN, SEND, fill_report, staff_sign_in
+from tests.e2e.checks import ERRORS_ANNOUNCED, NO_SIDEWAYS_SCROLL, SMALL_FIELDS, axe_violations
+from tests.e2e.flows import (
+    ADD_LINK,
+    OPEN,
+    SEND,
+    day,
+    file_report,
+    fill_report,
+    record_answer,
+    record_target_request,
+    staff_sign_in,
+)
 from tests.e2e.support import (
     BUDGET_GZIP,
     BUDGET_RAW,
@@ -76,6 +86,8 @@ class Tour:
         if self.device == "phone":
             wide = page.evaluate(NO_SIDEWAYS_SCROLL)
             soft(self.failures, label, lambda: _no(wide, "elements wider than the phone"))
+            small = page.evaluate(SMALL_FIELDS)
+            soft(self.failures, label, lambda: _no(small, "fields smaller than 44 px"))
         screenshot(page, f"{self.device}-{self.lang}-{self.count:02d}-{name}")
         docs_name = DOCS_PICTURES.get((self.device, self.lang, name))
         if docs_name:
@@ -206,4 +218,66 @@ def test_staff_pages(new_context, portal, device):
         tour.click("staff-admin-new-error", page.locator("main form button[type=submit]"), 400)
         tour.goto("staff-audit", portal.at("/staff/admin/audit" + q))
     for tour in tours.values():
+        tour.done()
+
+
+OPEN_ALL_DETAILS = (
+    "() => document.querySelectorAll('main details').forEach(d => { d.open = true; })"
+)
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_desk_pages(new_context, portal, device):
+    """The takedown desk in both languages: targets, the search, one target, a notice, the
+    case's link history while a request waits and once answered, the rechecks, and the
+    victim's links on the status page."""
+    channel = f"e2e_desk_{device}"
+    victim_context, _log = new_context(device, "ko")
+    links = (f"https://t.me/{channel}/1", f"https://t.me/{channel}/2")
+    filed = file_report(victim_context.new_page(), portal.url, "ko", links)
+
+    context, _log = new_context(device, "en")
+    page = context.new_page()
+    at = portal.at
+    staff_sign_in(page, portal, "en")
+    page.goto(at(f"/staff/search?q=%40{channel}"))
+    target_path = page.locator("#target-results a").get_attribute("href")
+    page.goto(at(target_path))
+    record_target_request(page, "Abuse e-mail", day(12))
+    notice_button = page.locator("#target-request button[formaction*='/notice']")
+
+    tours = {lang: Tour(page, device, lang, public=False) for lang in ("ko", "en")}
+    for lang, tour in tours.items():
+        q = f"?lang={lang}"
+        tour.goto("staff-targets", at("/staff/targets/" + q))
+        tour.goto("staff-search-results", at(f"/staff/search?q=%40{channel}&lang={lang}"))
+        tour.goto("staff-target", at(target_path + q))
+        page.evaluate(OPEN_ALL_DETAILS)
+        tour.check("staff-target-answer-form")
+        # The button posts to a URL without ?lang=; keep the page's language for the answer.
+        notice_button.evaluate(f"b => {{ b.formAction += '{q}'; }}")
+        tour.click("staff-notice", notice_button)
+        tour.goto("staff-case-requested", at(f"/staff/cases/{filed.case_ref}" + q))
+        page.evaluate(OPEN_ALL_DETAILS)
+        tour.check("staff-case-desk-forms")
+
+    page.goto(at(target_path))
+    record_answer(page, page.locator("#requests > li").first, "Removed", day(10))
+
+    for lang, tour in tours.items():
+        q = f"?lang={lang}"
+        tour.goto("staff-target-answered", at(f"{target_path}?show=all&lang={lang}"))
+        tour.goto("staff-rechecks", at("/staff/rechecks" + q))
+        tour.goto("staff-case-timeline", at(f"/staff/cases/{filed.case_ref}" + q))
+
+    victims = {}
+    for lang in ("ko", "en"):
+        victim = new_context(device, lang)[0].new_page()
+        victims[lang] = tour = Tour(victim, device, lang, public=True)
+        victim.goto(at(f"/status?lang={lang}"))
+        victim.fill("#receipt", filed.receipt)
+        tour.click("status-links-removed", victim.get_by_role("button", name=OPEN[lang]))
+        victim.locator("#victim-links summary").first.click()
+        tour.check("status-links-address")
+    for tour in [*tours.values(), *victims.values()]:
         tour.done()
