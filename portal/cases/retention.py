@@ -22,6 +22,7 @@ from portal.models import (
     Note,
     OutboxAttempt,
     OutboxMessage,
+    TakedownRequest,
     utcnow,
 )
 from portal.security import audit
@@ -44,9 +45,17 @@ def erase_content(session: Session, case: Case, upload_dir: str | None = None) -
     held = session.execute(
         select(Link.target_id, Link.takedown_status).where(Link.case_id == case.id)
     ).all()
+    asked = set(
+        session.scalars(
+            select(LinkEvent.request_id).where(
+                LinkEvent.case_id == case.id, LinkEvent.request_id.is_not(None)
+            )
+        )
+    )
     targets.count_links(session, [(row[0], row[1]) for row in held], sign=-1)
     session.execute(delete(LinkEvent).where(LinkEvent.case_id == case.id))
     session.execute(delete(Link).where(Link.case_id == case.id))
+    _forget_requests(session, case, asked)
     session.execute(delete(Message).where(Message.case_id == case.id))
     session.execute(delete(Note).where(Note.case_id == case.id))
     session.expire(case, ["links", "messages", "notes", "files"])
@@ -60,6 +69,41 @@ def erase_content(session: Session, case: Case, upload_dir: str | None = None) -
     case.submission_hash = None
     case.victim_unread = False
     case.purged_at = utcnow()
+
+
+def _forget_requests(session: Session, case: Case, request_ids: set[int | None]) -> None:
+    """The notices that carried this case's links go with them.
+
+    Mail about them is deleted unless a worker is sending it right now (purge takes that
+    later); a request that covered only this case goes too. A pending notice that also
+    covered other cases is deleted unsent, and those cases get a note to write it again.
+    """
+    ids = sorted(rid for rid in request_ids if rid is not None)
+    if not ids:
+        return
+    refs = {f"request-{rid}": rid for rid in ids}
+    mail = session.execute(
+        select(OutboxMessage.id, OutboxMessage.ref, OutboxMessage.state).where(
+            OutboxMessage.ref.in_(refs), OutboxMessage.state != "sending"
+        )
+    ).all()
+    unsent = {refs[ref] for _id, ref, state in mail if state == "pending"}
+    if mail:
+        gone = [row[0] for row in mail]
+        session.execute(delete(OutboxAttempt).where(OutboxAttempt.message_id.in_(gone)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(gone)))
+        audit.record(session, "outbox.withdrawn", actor="system", messages=len(gone))
+    others = session.execute(
+        select(LinkEvent.request_id, LinkEvent.case_id)
+        .where(LinkEvent.request_id.in_(ids))
+        .distinct()
+    ).all()
+    still_used = {rid for rid, _case in others}
+    for other in sorted({cid for rid, cid in others if rid in unsent}):
+        session.add(Note(case_id=other, kind="unsent", body="-"))
+    lone = [rid for rid in ids if rid not in still_used]
+    if lone:
+        session.execute(delete(TakedownRequest).where(TakedownRequest.id.in_(lone)))
 
 
 def withdraw(session: Session, case: Case, upload_dir: str | None = None) -> bool:

@@ -196,3 +196,9 @@ LABELS: dict[str, LazyString] = {platform.code: platform.label for platform in R
 # Host -> platform code, and hosts rewritten to their canonical spelling.
 DOMAINS: dict[str, str] = {host: p.code for p in REGISTRY for host in p.hosts()}
 ALIASES: dict[str, str] = {old: new for p in REGISTRY for old, new in p.aliases().items()}
+
+
+def first_channel(code: str) -> str:
+    """Where a request about this platform's content goes first."""
+    platform = BY_CODE.get(code)
+    return platform.notice_channels[0] if platform and platform.notice_channels else "kcsc"

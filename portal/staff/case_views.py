@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.cases import casework, workflow
 from portal.cases.canned import canned_message, canned_options
 from portal.extensions import db
+from portal.links.platforms import first_channel
 from portal.models import Case, Staff
 from portal.security.sanitize import TextRefused, clean_field
 from portal.staff import bp
@@ -147,6 +148,7 @@ def case_detail(case_ref: str) -> str:
         message_form=message_form,
         desk=desk.case_desk(db.session, case),
         request_form=TakedownRequestForm(),
+        first_channel=first_channel,
         answer_form=AnswerForm(),
         hold_form=HoldForm(hold=case.legal_hold),
         canned=canned_options(case.language),

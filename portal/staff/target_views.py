@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from portal import choices
 from portal.cases.workflow import WorkflowError
 from portal.extensions import db
+from portal.links.platforms import first_channel
 from portal.models import TakedownRequest, Target, utcnow
 from portal.security import audit
 from portal.security.sanitize import TextRefused, clean_field
@@ -123,6 +124,7 @@ def target_detail(target_id: int) -> str:
         request_form=TakedownRequestForm(),
         answer_form=AnswerForm(),
         now=utcnow(),
+        first_channel=first_channel,
         escalation_due=states.escalation_due,
     )
 

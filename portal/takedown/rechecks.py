@@ -90,7 +90,7 @@ def record_recheck(
         casebook.apply_states(
             session,
             rows,
-            lambda _state: {"takedown_updated_at": now, "recheck_due_at": None},
+            lambda _state: {"takedown_updated_at": recheck.at, "recheck_due_at": None},
         )
     else:
         for row in rows:

@@ -86,7 +86,7 @@ def record_request(
         lambda _state: {
             "last_request_id": request.id,
             "requested_at": sent.sent_at,
-            "takedown_updated_at": now,
+            "takedown_updated_at": sent.sent_at,
             "recheck_due_at": None,
         },
     )
@@ -152,7 +152,7 @@ def record_answer(
     due = states.first_recheck(answer.answered_at, recheck_days) if watched else None
 
     def values(state: str) -> dict[str, object]:
-        changes: dict[str, object] = {"takedown_updated_at": now}
+        changes: dict[str, object] = {"takedown_updated_at": answer.answered_at}
         if states.is_watched(state) and watched:
             changes.update(recheck_due_at=due, recheck_round=0)
         return changes

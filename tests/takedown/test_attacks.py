@@ -344,11 +344,6 @@ def test_a_refused_notice_comes_back_with_what_was_typed(desk_app, change, actio
 # --- victims' data kept longer than they allow ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed: withdrawal does not touch the outbox (a notice may cover several "
-    "victims, and a pending one is still a takedown); needs a decision, see the attack report",
-)
 def test_a_withdrawn_victims_links_do_not_stay_in_the_outbox(make_app, smtp_server):
     """A victim deletes their report: their links go at once (README), but the notice the
     outbox sent about them alone keeps the link, sealed yet readable, until purge forgets

@@ -253,3 +253,29 @@ def test_a_refused_notice_waits_on_the_outbox_page_and_is_sent_again_on_purpose(
     assert "Only a failed or uncertain notice can be sent again." in page_text(
         staff.get(twice.headers["Location"])
     )
+
+
+def test_a_victim_who_withdraws_takes_a_queued_notice_with_them_and_the_others_are_told(
+    make_app, smtp_server
+):
+    from portal.cases import retention
+
+    app = make_app(**ORG, PORTAL_SMTP_URL=smtp_server.url)
+    leaving, staying = _victims(app, 2)
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    form = _notice_form(_preview(staff, _target_id(app)))
+    staff.post(
+        "/staff/notices",
+        data={**form, "do": "send", "to": "abuse@telegram.org", "csrf_token": token_of(staff)},
+    )
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.case_ref == leaving))
+        retention.withdraw(db.session, case)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        # The request stays for the other victim's link, which still needs its notice.
+        assert db.session.scalar(select(TakedownRequest.link_count)) == 2
+    app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert smtp_server.recorder.received == []
+    page = page_text(staff.get(f"/staff/cases/{staying}"))
+    assert "was deleted unsent, because another victim in it withdrew" in page
