@@ -1,4 +1,5 @@
-"""Benchmark table: the portal under gunicorn next to a bare Flask app, and the queue at scale.
+"""Benchmark table: the portal under gunicorn next to a bare Flask app, the queue at scale,
+and the takedown desk at scale.
 
 Both servers run with the same gunicorn settings (--workers, default 4) in the same run; the
 portal on a fresh PostgreSQL database with its limits in Redis. Limits stay on: every request
@@ -7,8 +8,12 @@ generator is plain Python (raw sockets, one connection per request, since gunico
 workers close each one) in --generators processes, so on a small machine it shares the CPU
 with the servers: compare rows with each other, not with other machines.
 
-    .venv/bin/python scripts/bench.py                        # 10k, 100k and 1M cases
-    .venv/bin/python scripts/bench.py --sizes 10000,100000   # a quicker run
+Each growth step seeds cases with `dev seed`'s functions: links (--links-per-case on
+average), targets (one hot Telegram channel above 10,000 links once there are enough) and
+takedown requests come with them. The desk table is measured at the --desk-sizes steps.
+
+    .venv/bin/python scripts/bench.py                        # queue at 10k and 100k, desk at 100k
+    .venv/bin/python scripts/bench.py --sizes 10000,100000,1000000 --desk-sizes 100000,1000000
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import textwrap
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +62,9 @@ QUEUE_VIEWS = {
 }
 TARGETS = {"GET /report": 0.60, "POST /report": 0.25}
 QUEUE_P99_MS = 50.0
+DESK_P99_MS = 100.0
+BULK_REQUEST_MS = 2000.0
+BULK_LINKS = 1000
 QUEUE_GROWTH = 1.5
 RSS_MB = 100.0
 
@@ -301,6 +309,7 @@ class Bench:
     bare: servers.Server
     app: Any
     staff: Staff
+    links: int = 0
 
     def page(
         self, port: int, path: str, cookie: str = "", concurrency: int | None = None
@@ -376,21 +385,101 @@ class Bench:
 
         from portal.cases.seed import seed_cases
         from portal.extensions import db
-        from portal.models import Case
+        from portal.models import Case, Link
+        from portal.takedown.seed import seed_desk
 
         with self.app.app_context():
             have = db.session.scalar(select(func.count()).select_from(Case)) or 0
+            after = db.session.scalar(select(func.max(Case.id))) or 0
             started = time.perf_counter()
             seed_cases(db.session, max(size - have, 0))
+            seeded = time.perf_counter()
+            desk = seed_desk(db.session, after, links_per_case=self.args.links_per_case)
             db.session.commit()
-            seeded = time.perf_counter() - started
+            finished = time.perf_counter()
             with db.engine.connect() as connection:
-                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                    "VACUUM ANALYZE cases"
-                )
+                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+                for table in ("cases", "links", "targets", "takedown_requests", "link_events"):
+                    autocommit.exec_driver_sql(f"VACUUM ANALYZE {table}")
+            self.links = db.session.scalar(select(func.count()).select_from(Link)) or 0
             db.session.remove()
         added = max(size - have, 0)
-        print(f"  seeded {added:,} cases in {seeded:.1f} s (now {max(size, have):,})", flush=True)
+        print(
+            f"  seeded {added:,} cases in {seeded - started:.1f} s, then {desk.links:,} links, "
+            f"{desk.requests:,} requests and {desk.events:,} link events in "
+            f"{finished - seeded:.1f} s ({desk.links / max(finished - seeded, 1e-9):,.0f} "
+            f"links/s; now {max(size, have):,} cases, {self.links:,} links)",
+            flush=True,
+        )
+
+    def hot_target(self) -> tuple[int, int, str]:
+        """The hot channel's id, its link count, and one of its links (decrypted)."""
+        from sqlalchemy import select
+
+        from portal.extensions import db
+        from portal.links.targets import target_hash
+        from portal.models import Link, Target
+        from portal.takedown.seed_pool import HOT_CHANNEL
+
+        with self.app.app_context():
+            hot = db.session.scalars(
+                select(Target).where(Target.key_hash == target_hash("telegram:" + HOT_CHANNEL))
+            ).one()
+            link = db.session.scalars(
+                select(Link).where(Link.target_id == hot.id, Link.kind == "message").limit(1)
+            ).one()
+            found = hot.id, hot.link_count, link.url
+            db.session.remove()
+        return found
+
+    def desk(self, size: int) -> tuple[list[Row], Bulk]:
+        from portal.takedown.seed_pool import HOT_CHANNEL
+
+        cookie = self.staff.sign_in(self.portal.port)
+        hot, hot_links, url = self.hot_target()
+        views = {
+            "target list": "/staff/targets/",
+            f"target page (hot channel, {hot_links:,} links)": f"/staff/targets/{hot}",
+            "rechecks due": "/staff/rechecks",
+            f"search @{HOT_CHANNEL}": "/staff/search?" + urlencode({"q": "@" + HOT_CHANNEL}),
+            "search an exact link": "/staff/search?" + urlencode({"q": url}),
+        }
+        rows = [
+            measure(
+                f"{size:,} | {self.links:,} | {name}",
+                self.page(self.portal.port, path, cookie, self.args.queue_concurrency),
+                self.args.queue_seconds,
+            )
+            for name, path in views.items()
+        ]
+        return rows, self.bulk_request(size, hot)
+
+    def bulk_request(self, size: int, target_id: int) -> Bulk:
+        """One request over BULK_LINKS open links of the hot channel, in-process, committed."""
+        from portal.extensions import db
+        from portal.models import Staff as StaffRow
+        from portal.models import Target, utcnow
+        from portal.takedown import desk, requests
+
+        with self.app.app_context():
+            actor = db.session.get(StaffRow, self.staff.id)
+            target = db.session.get(Target, target_id)
+            ids = desk.open_link_ids(db.session, target_id)[:BULK_LINKS]
+            started = time.perf_counter()
+            made = requests.record_request(
+                db.session,
+                actor,
+                ids,
+                requests.Sent("report_form", utcnow()),
+                note=lambda count: f"Removal requested for {count} links in this case.",
+                target=target,
+            )
+            db.session.commit()
+            elapsed = time.perf_counter() - started
+            bulk = Bulk(size, made.link_count, elapsed * 1000)
+            db.session.remove()
+        print(f"  bulk request over {bulk.links:,} links: {bulk.ms:.0f} ms", flush=True)
+        return bulk
 
     def memory(self) -> list[Memory]:
         return [
@@ -398,6 +487,15 @@ class Bench:
             for name, server in (("portal", self.portal), ("bare Flask", self.bare))
             for pid in server.workers()
         ]
+
+
+@dataclass(frozen=True)
+class Bulk:
+    """One takedown request recorded over many links, timed from the call to the commit."""
+
+    cases: int
+    links: int
+    ms: float
 
 
 @dataclass(frozen=True)
@@ -448,6 +546,21 @@ def print_queue(rows: list[Row]) -> None:
         print(f"| {row.label} | {row.rps:.0f} | {row.p(50):.1f} | {row.p(99):.1f} |")
 
 
+def print_desk(bare: Row, rows: list[Row], bulks: list[Bulk]) -> None:
+    print("\n| cases | links | desk view | requests/s | p50 ms | p99 ms |")
+    print("|---:|---:|---|---:|---:|---:|")
+    print(
+        f"| | | bare Flask hello (ceiling) | {bare.rps:.0f} | {bare.p(50):.1f} | {bare.p(99):.1f} |"
+    )
+    for row in rows:
+        print(f"| {row.label} | {row.rps:.0f} | {row.p(50):.1f} | {row.p(99):.1f} |")
+    for bulk in bulks:
+        print(
+            f"\nOne request over {bulk.links:,} open links of the hot channel at {bulk.cases:,} "
+            f"cases (record_request in-process, to the commit): {bulk.ms:.0f} ms"
+        )
+
+
 def print_memory(rows: list[Memory]) -> None:
     print("\n| gunicorn worker | RSS MB | peak RSS MB | private MB |")
     print("|---|---:|---:|---:|")
@@ -455,7 +568,13 @@ def print_memory(rows: list[Memory]) -> None:
         print(f"| {row.server} | {row.rss:.1f} | {row.peak:.1f} | {row.private:.1f} |")
 
 
-def check_targets(throughput: list[Row], queue: list[Row], memory: list[Memory]) -> list[str]:
+def check_targets(
+    throughput: list[Row],
+    queue: list[Row],
+    memory: list[Memory],
+    desk_rows: Sequence[Row] = (),
+    bulks: Sequence[Bulk] = (),
+) -> list[str]:
     """Each target as a line: met or missed."""
     bare = throughput[0].rps or 1.0
     lines = []
@@ -479,6 +598,17 @@ def check_targets(throughput: list[Row], queue: list[Row], memory: list[Memory])
             f"queue p99 growth from the smallest size {growth:.2f}x (target <= {QUEUE_GROWTH}x): "
             + ("met" if growth <= QUEUE_GROWTH else "MISSED")
         )
+    for row in desk_rows:
+        p99 = row.p(99)
+        verdict = "met" if p99 < DESK_P99_MS else "MISSED"
+        name = row.label.split(" | ")[-1]
+        lines.append(f"desk {name} p99 {p99:.1f} ms (target < {DESK_P99_MS:.0f}): {verdict}")
+    for bulk in bulks:
+        verdict = "met" if bulk.ms < BULK_REQUEST_MS else "MISSED"
+        lines.append(
+            f"one request over {bulk.links:,} links {bulk.ms:.0f} ms "
+            f"(target < {BULK_REQUEST_MS:.0f}): {verdict}"
+        )
     worst = max((row.rss for row in memory if row.server == "portal"), default=0.0)
     lines.append(
         f"largest portal worker RSS {worst:.1f} MB (target < {RSS_MB:.0f}): "
@@ -489,13 +619,51 @@ def check_targets(throughput: list[Row], queue: list[Row], memory: list[Memory])
 
 def explain_queue(app: Any, staff_id: int, query: str) -> None:
     """EXPLAIN ANALYZE every statement the queue page runs for this view."""
-    from sqlalchemy import event
-
     from portal.cases import counters
     from portal.cases.inbox import Cursor, QueueFilter, fetch_page, purge_due_soon
     from portal.extensions import db
 
     args = dict(pair.split("=", 1) for pair in query.lstrip("?").split("&") if "=" in pair)
+
+    def run() -> None:
+        fetch_page(
+            db.session, QueueFilter.from_args(args), staff_id, Cursor.decode(args.get("after"))
+        )
+        counters.counts(db.session)
+        purge_due_soon(db.session, app.config["PORTAL_RETENTION_DAYS"])
+
+    explain(app, run)
+
+
+def explain_desk(app: Any, target_id: int, url: str) -> None:
+    """EXPLAIN ANALYZE what the desk's pages run: the target list, the hot channel's page,
+    the rechecks due and both searches."""
+    from portal.extensions import db
+    from portal.models import Target, utcnow
+    from portal.takedown import desk, rechecks
+    from portal.takedown.seed_pool import HOT_CHANNEL
+
+    def run() -> None:
+        session = db.session
+        desk.target_page(session, "open")
+        target = session.get(Target, target_id)
+        desk.target_links(session, target_id, only_open=True)
+        desk.state_counts(session, target_id)
+        desk.target_requests(session, target_id)
+        desk.platform_requests(session, target.platform if target else "telegram")
+        rechecks.due_page(session, utcnow(), rechecks.DueFilter())
+        desk.search(session, "@" + HOT_CHANNEL)
+        desk.search(session, url)
+
+    explain(app, run)
+
+
+def explain(app: Any, run: Callable[[], None]) -> None:
+    """Run ``run`` and print EXPLAIN (ANALYZE, BUFFERS) for every statement it sent."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
     captured: list[tuple[str, Any]] = []
     with app.app_context():
 
@@ -504,11 +672,7 @@ def explain_queue(app: Any, staff_id: int, query: str) -> None:
 
         event.listen(db.engine, "before_cursor_execute", capture)
         try:
-            fetch_page(
-                db.session, QueueFilter.from_args(args), staff_id, Cursor.decode(args.get("after"))
-            )
-            counters.counts(db.session)
-            purge_due_soon(db.session, app.config["PORTAL_RETENTION_DAYS"])
+            run()
         finally:
             event.remove(db.engine, "before_cursor_execute", capture)
         connection = db.session.connection()
@@ -550,12 +714,20 @@ def benchmark(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
                 f"portal :{portal.port}, bare Flask :{bare.port}, {args.workers} workers each; "
                 f"load average {load_average()}"
             )
-            bench.grow_to(args.sizes[0])
+            steps = sorted(set(args.sizes) | set(args.desk_sizes))
+            bench.grow_to(steps[0])
             throughput = bench.throughput()
             queue: list[Row] = []
-            for size in args.sizes:
+            desk_rows: list[Row] = []
+            bulks: list[Bulk] = []
+            for size in steps:
                 bench.grow_to(size)
-                queue += bench.queue(size)
+                if size in args.sizes:
+                    queue += bench.queue(size)
+                if size in args.desk_sizes:
+                    rows, bulk = bench.desk(size)
+                    desk_rows += rows
+                    bulks.append(bulk)
             memory = bench.memory()
         finally:
             generator.close()
@@ -565,13 +737,21 @@ def benchmark(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
     )
     print_throughput(throughput)
     print_queue(queue)
+    if desk_rows:
+        print_desk(throughput[0], desk_rows, bulks)
     print_memory(memory)
-    verdicts = check_targets(throughput, queue, memory)
+    verdicts = check_targets(throughput, queue, memory, desk_rows, bulks)
     print("\n" + "\n".join(f"- {line}" for line in verdicts))
     if args.explain or any("queue" in line and "MISSED" in line for line in verdicts):
-        print(f"\nProfile: the queue page's statements at {args.sizes[-1]:,} cases")
+        print(f"\nProfile: the queue page's statements at {steps[-1]:,} cases")
         for query in ("", "?harm=sextortion&platform=telegram"):
             explain_queue(app, staff.id, query)
+    if desk_rows and (
+        args.explain or any("desk" in line and "MISSED" in line for line in verdicts)
+    ):
+        print(f"\nProfile: the desk pages' statements at {steps[-1]:,} cases")
+        hot, _, url = bench.hot_target()
+        explain_desk(app, hot, url)
     return 0
 
 
@@ -581,8 +761,10 @@ def run(args: argparse.Namespace) -> int:
         return servers.keep_logs_if_failed(scratch.directory, code)
 
 
-def sizes(text: str) -> list[int]:
+def sizes(text: str, allow_none: bool = False) -> list[int]:
     values = sorted(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    if not values and allow_none:
+        return []
     if not values or values[0] < 100:
         raise argparse.ArgumentTypeError("sizes are case counts of at least 100, e.g. 10000,100000")
     return values
@@ -593,8 +775,20 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sizes",
         type=sizes,
-        default=sizes("10000,100000,1000000"),
-        help="case counts for the queue table (10000,100000,1000000)",
+        default=sizes("10000,100000"),
+        help="case counts for the queue table (10000,100000; the README's run adds 1000000)",
+    )
+    parser.add_argument(
+        "--desk-sizes",
+        type=lambda text: sizes(text, allow_none=True),
+        default=sizes("100000"),
+        help="case counts for the takedown desk table (100000; '' for none)",
+    )
+    parser.add_argument(
+        "--links-per-case",
+        type=int,
+        default=10,
+        help="links per case still holding content, on average (10)",
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     parser.add_argument("--seconds", type=float, default=8, help="seconds per endpoint (8)")

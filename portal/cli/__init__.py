@@ -9,14 +9,15 @@ import time
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.cases import counters, drafts, retention, seed
 from portal.evidence import convert, storage
 from portal.evidence.pdf_render import PdfLimits
 from portal.extensions import db
-from portal.models import Staff, utcnow
+from portal.models import Case, Staff, utcnow
 from portal.security import accounts, audit, crypto, keygen, keyrotation, lockout
+from portal.takedown import seed as desk_seed
 
 keys_cli = AppGroup("keys", help="Encryption keys.")
 counters_cli = AppGroup("counters", help="The queue's per-status counts.")
@@ -53,18 +54,35 @@ def files_convert_pdfs(retry: bool) -> None:
     show_default=True,
     help="Rows per bulk insert.",
 )
+@click.option(
+    "--links-per-case",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Links per case on average (1 to twice as many; none where content was erased).",
+)
 @click.option("--force", is_flag=True, help="Allow it on a production database.")
-def dev_seed(cases: int, batch: int, force: bool) -> None:
-    """Add N realistic synthetic cases with bulk inserts (benchmarks, demos)."""
+def dev_seed(cases: int, batch: int, links_per_case: int, force: bool) -> None:
+    """Add N realistic synthetic cases, with their links, targets and takedown requests,
+    with bulk inserts (benchmarks, demos)."""
     if current_app.config["PORTAL_PRODUCTION"] and not force:
         raise click.ClickException(
             "refusing to add synthetic cases to a production database; "
             "pass --force if this is a benchmark copy"
         )
     started = time.perf_counter()
+    after = db.session.scalar(select(func.max(Case.id))) or 0
     added = seed.seed_cases(db.session, cases, batch=batch)
+    seeded = time.perf_counter()
+    desk = desk_seed.seed_desk(db.session, after, links_per_case=links_per_case, batch=batch)
     db.session.commit()
-    click.echo(f"added {added} synthetic cases in {time.perf_counter() - started:.1f} s")
+    finished = time.perf_counter()
+    click.echo(f"added {added} synthetic cases in {seeded - started:.1f} s")
+    click.echo(
+        f"added {desk.links} links in {desk.cases} cases, {desk.targets} new targets, "
+        f"{desk.requests} takedown requests and {desk.events} link events "
+        f"in {finished - seeded:.1f} s"
+    )
 
 
 def _read_password(confirm: bool) -> str:

@@ -96,13 +96,15 @@ def targets_list() -> str:
 @bp.get(f"/targets/<{ROW_ID}:target_id>")
 def target_detail(target_id: int) -> str:
     target = _target_or_404(target_id)
+    # Audited and committed before anything is loaded for the page: a commit expires every
+    # loaded row, and the template would then reload each link with a query of its own.
+    audit.record(db.session, "target.viewed", staff=current_staff(), target=target.id)
+    db.session.commit()
     show_all = request.args.get("show") == "all"
     after = paging.decode_ints(request.args.get("after"), 1)
     links, next_after = desk.target_links(
         db.session, target.id, only_open=not show_all, after=after[0] if after else None
     )
-    audit.record(db.session, "target.viewed", staff=current_staff(), target=target.id)
-    db.session.commit()
     outcomes, median_wait = requests.response_counts(
         desk.platform_requests(db.session, target.platform)
     )

@@ -8,7 +8,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select, tuple_, union
 from sqlalchemy.orm import joinedload
 
 from portal.choices import OPEN_LINK_STATES
@@ -17,6 +17,7 @@ from portal.links import targets
 from portal.links.parse import LinkRejected, parse_link
 from portal.models import Case, Link, LinkEvent, OutboxMessage, TakedownRequest, Target
 from portal.security import crypto
+from portal.takedown.requests import Answered
 
 CASE_REF = re.compile(r"[0-9]{8}-[0-9]{6}")
 ORDERS = ("open", "cases")
@@ -99,31 +100,43 @@ def open_link_ids(session: Session, target_id: int) -> list[int]:
 
 
 def target_requests(session: Session, target_id: int, limit: int = 50) -> list[TakedownRequest]:
-    """Requests about a target: made for it, or for one of its links."""
+    """Requests about a target: made for it, or for one of its links.
+
+    Every request since targets exist names one; only a request made for links filed before
+    (``target_id`` NULL) is found through its events. Driving from those few keeps a channel
+    with 100,000 links from joining all their events on every page view.
+    """
+    untargeted = select(TakedownRequest.id).where(TakedownRequest.target_id.is_(None))
     asked = (
         select(LinkEvent.request_id)
         .join(Link, Link.id == LinkEvent.link_id)
-        .where(Link.target_id == target_id, LinkEvent.kind == "requested")
+        .where(
+            LinkEvent.request_id.in_(untargeted),
+            LinkEvent.kind == "requested",
+            Link.target_id == target_id,
+        )
     )
+    made = select(TakedownRequest.id).where(TakedownRequest.target_id == target_id)
     return list(
         session.scalars(
             select(TakedownRequest)
-            .where(or_(TakedownRequest.target_id == target_id, TakedownRequest.id.in_(asked)))
+            .where(TakedownRequest.id.in_(union(made, asked)))
             .order_by(TakedownRequest.sent_at.desc(), TakedownRequest.id.desc())
             .limit(limit)
         )
     )
 
 
-def platform_requests(session: Session, platform: str, limit: int = 1000) -> list[TakedownRequest]:
-    """The platform's latest requests, for its removal rate and response time."""
+def platform_requests(session: Session, platform: str, limit: int = 1000) -> list[Answered]:
+    """The platform's latest requests, for its removal rate and response time: only the
+    three columns that needs, not a thousand whole rows."""
     return list(
-        session.scalars(
-            select(TakedownRequest)
+        session.execute(
+            select(TakedownRequest.outcome, TakedownRequest.sent_at, TakedownRequest.answered_at)
             .where(TakedownRequest.platform == platform)
             .order_by(TakedownRequest.sent_at.desc())
             .limit(limit)
-        )
+        ).all()
     )
 
 

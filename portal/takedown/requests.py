@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -191,7 +192,15 @@ def record_answer(
     )
 
 
-def response_counts(requests: Iterable[TakedownRequest]) -> tuple[Counter[str], timedelta | None]:
+class Answered(Protocol):
+    """What the response counts read of a request (a row or just those columns)."""
+
+    outcome: str | None
+    sent_at: datetime
+    answered_at: datetime | None
+
+
+def response_counts(requests: Iterable[Answered]) -> tuple[Counter[str], timedelta | None]:
     """Outcomes of these requests, and their median time to an answer."""
     outcomes: Counter[str] = Counter()
     waits = []
