@@ -143,8 +143,8 @@ class Link(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
     url: Mapped[str] = mapped_column(EncryptedText("link.url", row="case_id"))
-    url_hash: Mapped[str] = mapped_column(String(64), index=True)
-    source_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    url_hash: Mapped[str] = mapped_column(String(64))
+    source_hash: Mapped[str | None] = mapped_column(String(64))
     platform: Mapped[str] = mapped_column(String(20), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(EncryptedText("link.note", row="case_id"))
@@ -161,6 +161,10 @@ class Link(Model):
     case: Mapped[Case] = relationship(back_populates="links")
 
     __table_args__ = (
+        # Search and related cases: the newest cases holding a link or a source, read from
+        # the index alone, however many thousand links a channel has.
+        Index("ix_links_url_case", "url_hash", "case_id"),
+        Index("ix_links_source_case", "source_hash", "case_id"),
         Index("ix_links_target", "target_id", "id"),
         Index("ix_links_target_state", "target_id", "takedown_status", "id"),
         Index(

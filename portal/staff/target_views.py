@@ -103,7 +103,11 @@ def target_detail(target_id: int) -> str:
     show_all = request.args.get("show") == "all"
     after = paging.decode_ints(request.args.get("after"), 1)
     links, next_after = desk.target_links(
-        db.session, target.id, only_open=not show_all, after=after[0] if after else None
+        db.session,
+        target.id,
+        only_open=not show_all,
+        after=after[0] if after else None,
+        limit=current_app.config["PORTAL_PAGE_SIZE"],
     )
     outcomes, median_wait = requests.response_counts(
         desk.platform_requests(db.session, target.platform)

@@ -170,18 +170,27 @@ def search(session: Session, text: str, limit: int = 50) -> Found:
     except LinkRejected:
         return Found(understood=False)
     identity = targets.identify(parsed)
-    hashes = [Link.url_hash == crypto.lookup_digest("link", parsed.url)]
+    wanted = [Link.url_hash == crypto.lookup_digest("link", parsed.url)]
     if parsed.source and parsed.kind in WHOLE_SOURCE_KINDS:
         # The link names the channel or account itself: every case pointing into it.
-        hashes.append(Link.source_hash == crypto.lookup_digest("source", parsed.source))
-    case_ids = select(Link.case_id).where(or_(*hashes))
-    cases = list(
-        session.scalars(
-            select(Case)
-            .where(Case.id.in_(case_ids))
-            .order_by(Case.created_at.desc(), Case.id.desc())
-            .limit(limit)
+        wanted.append(Link.source_hash == crypto.lookup_digest("source", parsed.source))
+    # Each condition walks its own index backwards (newest case first) and stops at the limit.
+    case_ids: set[int] = set()
+    for condition in wanted:
+        case_ids.update(
+            session.scalars(
+                select(Link.case_id)
+                .where(condition)
+                .distinct()
+                .order_by(Link.case_id.desc())
+                .limit(limit)
+            )
         )
+    newest = sorted(case_ids, reverse=True)[:limit]
+    cases = (
+        list(session.scalars(select(Case).where(Case.id.in_(newest)).order_by(Case.id.desc())))
+        if newest
+        else []
     )
     found_targets = list(
         session.scalars(select(Target).where(Target.key_hash == identity.key_hash))
