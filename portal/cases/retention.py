@@ -215,12 +215,12 @@ def purge(
 
 
 def forget_finished_mail(session: Session, before: datetime) -> int:
-    """Sent and failed notices hold victims' links: they go after the retention period too.
-
-    The audit trail keeps that each was queued and sent; uncertain ones wait for a person.
-    """
+    """Notices hold victims' links: sent, failed and uncertain ones go after the retention
+    period too (a person had that long to look at an uncertain one). The audit trail keeps
+    that each was queued and what became of it."""
     finished = select(OutboxMessage.id).where(
-        OutboxMessage.state.in_(("sent", "failed")), OutboxMessage.created_at < before
+        OutboxMessage.state.in_(("sent", "failed", "uncertain")),
+        OutboxMessage.created_at < before,
     )
     ids = list(session.scalars(finished))
     if ids:

@@ -69,3 +69,5 @@ def rechecks_run(limit: int) -> None:
     click.echo(
         ", ".join(f"{answer}={answers[answer]}" for answer in ("gone", "present", "unknown"))
     )
+    for key in sorted(key for key in answers if key.startswith("unknown:")):
+        click.echo(f"  {key.removeprefix('unknown:')}: {answers[key]}")

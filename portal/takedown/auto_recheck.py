@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from portal.extensions import Session
-from portal.models import Case, Link
+from portal.models import Case, Link, LinkEvent
 from portal.takedown import casebook, probe, rechecks, states
 
 Checker = Callable[[str], probe.ProbeResult]
@@ -44,6 +44,12 @@ def run(
             Link.recheck_due_at <= now,
             Link.platform.in_(CHECKED_PLATFORMS),
             Case.status != "withdrawn",
+            # Flagged for a person since it fell due: asked once, not again every run.
+            ~exists().where(
+                LinkEvent.link_id == Link.id,
+                LinkEvent.kind == "flagged",
+                LinkEvent.at >= Link.recheck_due_at,
+            ),
         )
         .order_by(Link.recheck_due_at, Link.id)
         .limit(limit)
@@ -54,8 +60,11 @@ def run(
         link = session.get(Link, link_id)
         if link is None:
             continue
-        answer = check(link.url).answer
+        result = check(link.url)
+        answer = result.answer
         answers[answer] += 1
+        if answer == "unknown":
+            answers[f"unknown:{result.reason}"] += 1
         if answer == "gone":
             gone.append(link_id)
         elif answer == "present":
@@ -71,6 +80,9 @@ def run(
         )
     if present:
         rows = casebook.load_links(session, present)
+        for row in rows:
+            row.new_state = row.state
+        casebook.add_events(session, rows, kind="flagged", at=now, actor=None, outcome="present")
         casebook.touch_cases(
             session, rows, actor=None, action="takedown.recheck_flagged", now=now, note=note_present
         )

@@ -70,7 +70,9 @@ def backfill(
     now = utcnow()
     for link in session.scalars(
         select(Link).where(
-            Link.takedown_status.in_(("removed", "unreachable")), Link.recheck_due_at.is_(None)
+            Link.takedown_status.in_(("removed", "unreachable")),
+            Link.recheck_due_at.is_(None),
+            Link.recheck_round == 0,  # a link whose watch has ended stays ended
         )
     ):
         since = link.takedown_updated_at or now

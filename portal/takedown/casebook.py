@@ -33,10 +33,15 @@ class LinkRow:
 
 
 def load_links(
-    session: Session, link_ids: Iterable[int], target_id: int | None = None
+    session: Session,
+    link_ids: Iterable[int],
+    target_id: int | None = None,
+    *,
+    takedown_consent: bool = False,
 ) -> list[LinkRow]:
     """The links among ``link_ids`` staff may still act on: their case is neither withdrawn
-    nor erased (and, for a target's action, they point into that target)."""
+    nor erased (and, for a target's action, they point into that target; for a new request,
+    the victim agreed to takedown)."""
     wanted = sorted(set(link_ids))
     if not wanted:
         return []
@@ -51,6 +56,8 @@ def load_links(
     )
     if target_id is not None:
         query = query.where(Link.target_id == target_id)
+    if takedown_consent:
+        query = query.where(Case.consent_takedown.is_(True))
     return [LinkRow(*row) for row in session.execute(query)]
 
 

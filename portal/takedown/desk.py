@@ -8,7 +8,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, tuple_, union
+from sqlalchemy import func, select, tuple_, union
 from sqlalchemy.orm import joinedload
 
 from portal.choices import OPEN_LINK_STATES
@@ -84,7 +84,7 @@ def target_links(
 
 
 def open_link_ids(session: Session, target_id: int) -> list[int]:
-    """Every open link of a target whose case staff may still act on."""
+    """Every open link of a target whose victim agreed to takedown and did not withdraw."""
     return list(
         session.scalars(
             select(Link.id)
@@ -93,6 +93,7 @@ def open_link_ids(session: Session, target_id: int) -> list[int]:
                 Link.target_id == target_id,
                 Link.takedown_status.in_(OPEN_LINK_STATES),
                 Case.status != "withdrawn",
+                Case.consent_takedown.is_(True),
             )
             .order_by(Link.id)
         )

@@ -81,7 +81,12 @@ def draft_notice(
     query = (
         select(Link)
         .join(Case, Case.id == Link.case_id)
-        .where(Link.id.in_(wanted), Case.status != "withdrawn", Case.purged_at.is_(None))
+        .where(
+            Link.id.in_(wanted),
+            Case.status != "withdrawn",
+            Case.purged_at.is_(None),
+            Case.consent_takedown.is_(True),
+        )
         .options(joinedload(Link.case))
         .order_by(Link.id)
     )

@@ -60,7 +60,9 @@ def record_request(
         raise WorkflowError("unknown_channel")
     now = utcnow()
     _check_time(sent.sent_at, now)
-    rows = casebook.load_links(session, link_ids, target.id if target else None)
+    rows = casebook.load_links(
+        session, link_ids, target.id if target else None, takedown_consent=True
+    )
     casebook.require_links(rows)
     platform = (
         target.platform
@@ -168,7 +170,9 @@ def record_answer(
         request_id=request.id,
         outcome=answer.outcome,
     )
-    if request.answered_at is None or answer.answered_at < request.answered_at:
+    # "No answer" closes the request without an answer time, so response times stay true.
+    answered = answer.outcome != "no_answer"
+    if answered and (request.answered_at is None or answer.answered_at < request.answered_at):
         request.answered_at = answer.answered_at
     if answer.reference:
         request.reference = answer.reference

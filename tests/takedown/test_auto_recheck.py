@@ -48,6 +48,16 @@ def test_gone_is_recorded_and_a_page_that_answers_is_left_for_a_person(app):
             )
             db.session.commit()
         assert dict(answers) == {"gone": 1, "present": 1}
+        with app.app_context():
+            again = auto_recheck.run(
+                db.session,
+                utcnow(),
+                lambda url: check_link(url, policy=local_policy(server.port), timeout=3),
+                note_gone=lambda n: f"gone: {n}",
+                note_present=lambda n: f"answers again: {n}",
+            )
+            db.session.commit()
+        assert dict(again) == {}  # the flagged page is asked once, not on every run
         assert {seen.path for seen in server.seen} == {"/status/404", "/ok"}
     with app.app_context():
         gone, back = db.session.get(Link, ids["gone"]), db.session.get(Link, ids["back"])
@@ -75,6 +85,7 @@ def test_the_command_is_off_unless_asked_and_keeps_to_public_addresses(app):
         assert result.exit_code == 0, result.output
         # The production policy refuses loopback: nothing was fetched, nothing changed.
         assert "gone=0, present=0, unknown=2" in result.output
+        assert "bad_port: 2" in result.output  # the test servers are not on 80 or 443
         assert server.seen == []
     with app.app_context():
         for link_id in ids.values():

@@ -277,3 +277,32 @@ def test_search_finds_cases_and_targets_by_link_and_name(desk_app):
     assert "neither a case number nor a link" in page_text(
         staff.get("/staff/search", query_string={"q": "\u202e<script>"})
     )
+
+
+def test_a_victim_who_did_not_ask_for_takedown_is_left_out_of_requests(desk_app):
+    app = desk_app
+    asked = _five_victims(app)[:1]
+    ref, _receipt = file_report(
+        app.test_client(),
+        "en",
+        **{
+            "links-0-url": "https://t.me/DeepFakeChan/999",
+            "links-1-url": "",
+            "help_wanted": ["counseling"],
+            "consent_takedown": None,
+        },
+    )
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    channel = _channel(app)
+    page = page_text(staff.get(f"/staff/targets/{channel.id}"))
+    assert "No takedown consent" in page
+    done = _post(staff, f"/staff/targets/{channel.id}/requests", channel="abuse_email")
+    assert "Request recorded for 5 links." in done
+    with app.app_context():
+        untouched = db.session.scalar(
+            select(Link.takedown_status).join(Case).where(Case.case_ref == ref)
+        )
+        assert untouched == "reported"
+    case_page = page_text(staff.get(f"/staff/cases/{ref}"))
+    assert "The victim did not ask for takedown" in case_page
+    assert asked
