@@ -27,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     app.instance_path = app.config["PORTAL_INSTANCE_DIR"]
+    _check_platform_settings(app.config)
 
     hops = app.config["PORTAL_PROXY_HOPS"]
     if hops:
@@ -82,3 +83,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     init_cli(app)
     return app
+
+
+def _check_platform_settings(config: Mapping[str, Any]) -> None:
+    """A per-platform setting for a platform that does not exist is a typo: say so at start."""
+    from portal.config import ConfigError
+    from portal.links.platforms import PLATFORMS
+
+    unknown = sorted(set(config["PORTAL_ESCALATE_AFTER_DAYS"]) - {"*", *PLATFORMS})
+    if unknown:
+        names = ", ".join("PORTAL_ESCALATE_AFTER_DAYS_" + code.upper() for code in unknown)
+        known = ", ".join(code.upper() for code in PLATFORMS)
+        raise ConfigError(f"{names}: no such platform; the platforms are {known}")

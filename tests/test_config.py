@@ -147,3 +147,10 @@ def test_the_desk_settings_have_safe_defaults_and_say_what_is_wrong():
             load_config({"PORTAL_ENV": "development", "PORTAL_RECHECK_DAYS": wrong})
     with pytest.raises(ConfigError, match="PORTAL_ESCALATE_AFTER_DAYS_X"):
         load_config({"PORTAL_ENV": "development", "PORTAL_ESCALATE_AFTER_DAYS_X": "soon"})
+
+
+def test_a_per_platform_setting_for_no_platform_stops_the_start(make_app):
+    with pytest.raises(ConfigError, match="PORTAL_ESCALATE_AFTER_DAYS_TELEGRM: no such platform"):
+        make_app(PORTAL_ESCALATE_AFTER_DAYS={"*": 7, "telegrm": 3})
+    app = make_app(PORTAL_ESCALATE_AFTER_DAYS={"*": 7, "telegram": 3})
+    assert app.config["PORTAL_ESCALATE_AFTER_DAYS"]["telegram"] == 3
