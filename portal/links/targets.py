@@ -16,13 +16,13 @@ from typing import cast
 from urllib.parse import urlsplit
 
 import tldextract
-from sqlalchemy import Table, bindparam, distinct, func, select, update
+from sqlalchemy import Table, bindparam, delete, distinct, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.choices import OPEN_LINK_STATES
 from portal.extensions import Session
 from portal.links.parse import ParsedLink
-from portal.models import Link, Target, utcnow
+from portal.models import Link, Target, TargetState, utcnow
 from portal.models.sealed import BoundText, row_identity
 from portal.security import crypto
 
@@ -51,6 +51,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
 
 
 _TARGETS = cast(Table, Target.__table__)
+_STATES = cast(Table, TargetState.__table__)
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,12 @@ def count_links(session: Session, links: Iterable[tuple[int | None, str]], sign:
     """
     totals: Counter[int] = Counter()
     still_open: Counter[int] = Counter()
+    by_state: Counter[tuple[int, str]] = Counter()
     for target_id, state in links:
         if target_id is not None:
             totals[target_id] += 1
             still_open[target_id] += state in OPEN_LINK_STATES
+            by_state[target_id, state] += sign
     if not totals:
         return
     now = utcnow() if sign > 0 else None
@@ -155,10 +158,40 @@ def count_links(session: Session, links: Iterable[tuple[int | None, str]], sign:
             for tid in sorted(totals)
         ],
     )
+    bump_states(session, by_state)
 
 
-def shift_open_links(session: Session, deltas: dict[int, int]) -> None:
-    """Links of these targets left (negative) or re-entered (positive) the open states."""
+def bump_states(session: Session, deltas: Counter[tuple[int, str]]) -> None:
+    """Add links to (or take them from) each target's count per state, in one row order."""
+    rows = [
+        {"target_id": tid, "state": state, "links": delta}
+        for (tid, state), delta in sorted(deltas.items())
+        if delta
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_STATES)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["target_id", "state"],
+            set_={"links": _STATES.c.links + statement.excluded.links},
+        ),
+        rows,
+    )
+
+
+def move_links(session: Session, moves: Iterable[tuple[int | None, str, str]]) -> None:
+    """Links of targets moved from one state to another: (target id, old, new) each."""
+    deltas: Counter[int] = Counter()
+    by_state: Counter[tuple[int, str]] = Counter()
+    for tid, old, new in moves:
+        if tid is None or old == new:
+            continue
+        deltas[tid] += (new in OPEN_LINK_STATES) - (old in OPEN_LINK_STATES)
+        by_state[tid, old] -= 1
+        by_state[tid, new] += 1
+    bump_states(session, by_state)
     changes = [{"tid": tid, "delta": delta} for tid, delta in sorted(deltas.items()) if delta]
     if changes:
         table = _TARGETS.c
@@ -193,4 +226,29 @@ def recount(session: Session, target_ids: Iterable[int] | None = None) -> int:
             .values(link_count=links, open_links=still_open, case_count=cases)
             .execution_options(synchronize_session=False)
         )
+    recount_states(session, ids)
     return len(ids)
+
+
+def recount_states(session: Session, target_ids: list[int]) -> None:
+    """Count each target's links per state again from the links (set-based, in batches)."""
+    for start in range(0, len(target_ids), 1000):
+        chunk = target_ids[start : start + 1000]
+        session.execute(delete(_STATES).where(_STATES.c.target_id.in_(chunk)))
+        session.execute(
+            insert(_STATES).from_select(
+                ["target_id", "state", "links"],
+                select(Link.target_id, Link.takedown_status, func.count())
+                .where(Link.target_id.in_(chunk))
+                .group_by(Link.target_id, Link.takedown_status),
+            )
+        )
+
+
+def state_counts(session: Session, target_id: int) -> Counter[str]:
+    rows = session.execute(
+        select(TargetState.state, TargetState.links).where(
+            TargetState.target_id == target_id, TargetState.links > 0
+        )
+    ).all()
+    return Counter({state: links for state, links in rows})

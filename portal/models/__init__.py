@@ -6,7 +6,7 @@ from portal.models.drafts import Draft
 from portal.models.files import EvidenceFile
 from portal.models.outbox import OUTBOX_STATES, OutboxAttempt, OutboxMessage
 from portal.models.staff import LoginThrottle, Staff
-from portal.models.takedown import LinkEvent, TakedownRequest, Target
+from portal.models.takedown import LinkEvent, TakedownRequest, Target, TargetState
 from portal.models.types import utcnow
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "StatusCount",
     "TakedownRequest",
     "Target",
+    "TargetState",
     "utcnow",
 ]

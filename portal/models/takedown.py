@@ -41,6 +41,17 @@ class Target(Model):
     )
 
 
+class TargetState(Model):
+    """How many of a target's links are in each state, kept with every change, so a
+    channel with a hundred thousand links shows its breakdown without counting them."""
+
+    __tablename__ = "target_states"
+
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    links: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class TakedownRequest(Model):
     """One request to remove content: to a platform, the commission, a host or the police.
 

@@ -17,7 +17,6 @@ from portal.links import targets
 from portal.models import Case, Link, LinkEvent, Note, Staff
 from portal.models.sealed import BoundText, row_identity
 from portal.security import audit
-from portal.takedown import states
 
 
 @dataclass
@@ -93,11 +92,7 @@ def apply_states(
     rows[:] = [row for row in rows if row.id in changed]
     if not rows:
         raise WorkflowError("changed_meanwhile")
-    deltas: Counter[int] = Counter()
-    for row in rows:
-        if row.target_id is not None:
-            deltas[row.target_id] += states.is_open(row.new_state) - states.is_open(row.state)
-    targets.shift_open_links(session, dict(deltas))
+    targets.move_links(session, [(row.target_id, row.state, row.new_state) for row in rows])
 
 
 def add_events(

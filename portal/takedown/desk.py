@@ -8,7 +8,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, tuple_, union
+from sqlalchemy import select, tuple_, union
 from sqlalchemy.orm import joinedload
 
 from portal.choices import OPEN_LINK_STATES
@@ -56,12 +56,8 @@ def target_page(
 
 
 def state_counts(session: Session, target_id: int) -> Counter[str]:
-    rows = session.execute(
-        select(Link.takedown_status, func.count())
-        .where(Link.target_id == target_id)
-        .group_by(Link.takedown_status)
-    ).all()
-    return Counter({state: count for state, count in rows})
+    """A target's links per state, from the counts kept with every change."""
+    return targets.state_counts(session, target_id)
 
 
 def target_links(

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from portal.cases.seed import Weights
 from portal.choices import ESCALATION_CHANNELS, OPEN_LINK_STATES
 from portal.extensions import Session, table_of
+from portal.links import targets
 from portal.links.platforms import PLATFORMS
 from portal.models import Case, Link, Staff, TakedownRequest, utcnow
 from portal.models.sealed import row_identity
@@ -252,6 +253,7 @@ def seed_desk(
         run.add_case(pools, case_row, links_per_case)
     run.flush()
     write_counts(session, run.counts, created, list(run.requests.values()))
+    targets.recount_states(session, sorted(run.counts))
     run.done.targets = len(created)
     run.done.hot_target_id = pools["telegram"].targets[0].id if "telegram" in pools else None
     return run.done

@@ -18,6 +18,7 @@ from portal.models import Link, TakedownRequest, Target
 from tests.helpers import file_report, page_text
 from tests.live import at_once
 from tests.staff_helpers import make_staff, staff_client, token_of
+from tests.takedown.test_desk import _states_match_the_links
 
 ORG = {
     "PORTAL_ORG_NAME": "디지털성범죄 피해지원 테스트센터",
@@ -177,6 +178,7 @@ def test_two_parallel_answers_to_one_request_count_each_link_once(desk_app):
     kept, counted = _counts(app, target_id)
     assert counted == 0
     assert kept == counted, f"open_links drifted to {kept}"
+    _states_match_the_links(app)
 
 
 def test_two_parallel_back_online_rechecks_count_each_link_once(desk_app):
@@ -204,6 +206,7 @@ def test_two_parallel_back_online_rechecks_count_each_link_once(desk_app):
     kept, counted = _counts(app, target_id)
     assert counted == 3
     assert kept == counted, f"open_links drifted to {kept}"
+    _states_match_the_links(app)
 
 
 # --- oversized and tampered input ----------------------------------------------------------
@@ -296,6 +299,7 @@ def test_a_withdrawal_racing_an_answer_counts_the_links_once(desk_app):
     kept, counted = _counts(app, target_id)
     assert counted == 0
     assert kept == counted, f"open_links drifted to {kept}"
+    _states_match_the_links(app)
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ from sqlalchemy import delete, select, update
 
 from portal.extensions import db
 from portal.links.targets import target_hash
-from portal.models import Link, Target, utcnow
+from portal.models import Link, Target, TargetState, utcnow
 from tests import factories
+from tests.takedown.test_desk import _states_match_the_links
 
 
 def test_older_links_get_their_targets_and_removed_ones_a_recheck(app):
@@ -19,6 +20,7 @@ def test_older_links_get_their_targets_and_removed_ones_a_recheck(app):
         db.session.commit()
         # As a database upgraded from before targets existed looks.
         db.session.execute(update(Link).values(target_id=None))
+        db.session.execute(delete(TargetState))
         db.session.execute(delete(Target))
         first = db.session.scalar(select(Link.id).order_by(Link.id))
         db.session.execute(
@@ -44,3 +46,4 @@ def test_older_links_get_their_targets_and_removed_ones_a_recheck(app):
     assert "0 link(s) given a target in 0 target(s); 0 removed" in again.output
     recount = app.test_cli_runner().invoke(args=["targets", "recount"])
     assert "recounted 2 target(s)" in recount.output
+    _states_match_the_links(app)

@@ -16,7 +16,17 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.links.targets import target_hash
-from portal.models import AuditEntry, Case, Link, LinkEvent, Note, TakedownRequest, Target, utcnow
+from portal.models import (
+    AuditEntry,
+    Case,
+    Link,
+    LinkEvent,
+    Note,
+    TakedownRequest,
+    Target,
+    TargetState,
+    utcnow,
+)
 from tests.helpers import file_report, open_status, page_text
 from tests.staff_helpers import make_staff, staff_client, token_of
 
@@ -132,6 +142,8 @@ def test_one_request_and_one_answer_reach_all_five_cases(desk_app):
     assert "Removed. We will keep checking that it stays down." in page_text(
         client.get("/status/case")
     )
+    assert "Removed: <strong>5</strong>" in page_text(staff.get(f"/staff/targets/{channel.id}"))
+    _states_match_the_links(app)
     due = page_text(staff.get("/staff/rechecks"))
     for _client, ref, _receipt in victims:
         assert ref in due
@@ -185,6 +197,7 @@ def test_a_recheck_that_finds_the_content_back_reopens_the_case(desk_app):
             select(LinkEvent.kind).where(LinkEvent.link_id == ids[ref_back]).order_by(LinkEvent.id)
         ).all()
         assert kinds == ["requested", "answered", "back"]
+    _states_match_the_links(app)
 
     case_page = page_text(staff.get(f"/staff/cases/{ref_back}"))
     assert "Uploaded again" in case_page and "Rechecked: online again" in case_page
@@ -306,3 +319,22 @@ def test_a_victim_who_did_not_ask_for_takedown_is_left_out_of_requests(desk_app)
     case_page = page_text(staff.get(f"/staff/cases/{ref}"))
     assert "The victim did not ask for takedown" in case_page
     assert asked
+
+
+def _states_match_the_links(app: Flask) -> None:
+    """The kept count per target and state equals counting the links now."""
+    with app.app_context():
+        kept = {
+            (row.target_id, row.state): row.links
+            for row in db.session.scalars(select(TargetState))
+            if row.links
+        }
+        counted = dict(
+            ((target, state), count)
+            for target, state, count in db.session.execute(
+                select(Link.target_id, Link.takedown_status, func.count()).group_by(
+                    Link.target_id, Link.takedown_status
+                )
+            )
+        )
+        assert kept == counted

@@ -37,6 +37,13 @@ def upgrade():
         batch_op.create_index('ix_targets_by_cases', ['case_count', 'open_links', 'id'], unique=False)
         batch_op.create_index('ix_targets_by_open_links', ['open_links', 'case_count', 'id'], unique=False)
 
+    op.create_table('target_states',
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('links', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_target_states_target_id_targets')),
+    sa.PrimaryKeyConstraint('target_id', 'state', name=op.f('pk_target_states'))
+    )
     op.create_table('takedown_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=32), nullable=False),
@@ -136,4 +143,5 @@ def downgrade():
         batch_op.drop_index('ix_targets_by_open_links')
         batch_op.drop_index('ix_targets_by_cases')
 
+    op.drop_table('target_states')
     op.drop_table('targets')
