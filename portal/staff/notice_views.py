@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal import choices
 from portal.cases.workflow import WorkflowError
 from portal.extensions import db
-from portal.links.platforms import BY_CODE, NOTICE_CHANNELS
+from portal.links.platforms import NOTICE_CHANNELS, first_channel
 from portal.models import Link, Target, utcnow
 from portal.security import audit
 from portal.security.sanitize import TextRefused, clean_field
@@ -40,7 +40,33 @@ def _channel(platform: str) -> str:
     wanted = request.form.get("channel", "")
     if wanted in NOTICE_CHANNELS:
         return wanted
-    return BY_CODE[platform].notice_channels[0] if BY_CODE[platform].notice_channels else "kcsc"
+    return first_channel(platform)
+
+
+def _notice_page(
+    form: NoticeForm,
+    draft: drafting.Draft,
+    *,
+    channel: str,
+    language: str,
+    platform: str,
+    target: Target | None,
+    back: str,
+    to: str,
+) -> str:
+    return render_template(
+        "staff/notice.html",
+        form=form,
+        draft=draft,
+        channel=channel,
+        language=language,
+        platform=platform,
+        target=target,
+        back=back,
+        smtp=bool(current_app.config.get("PORTAL_SMTP_URL")),
+        to=to,
+        channel_label=choices.REQUEST_CHANNELS.get(channel, channel),
+    )
 
 
 def _preview(
@@ -78,19 +104,16 @@ def _preview(
     form = NoticeForm()
     form.subject.data = draft.notice.subject
     form.body.data = draft.notice.body
-    return render_template(
-        "staff/notice.html",
-        form=form,
-        draft=draft,
+    emails = [to for to in draft.notice.suggested_to if "@" in to and "://" not in to]
+    return _notice_page(
+        form,
+        draft,
         channel=channel,
         language=language,
         platform=platform,
         target=target,
         back=back,
-        smtp=bool(current_app.config.get("PORTAL_SMTP_URL")),
-        emails=[to for to in draft.notice.suggested_to if "@" in to and "://" not in to],
-        forms=[to for to in draft.notice.suggested_to if to.startswith("https://")],
-        channel_label=choices.REQUEST_CHANNELS.get(channel, channel),
+        to=emails[0] if emails else "",
     )
 
 
@@ -174,18 +197,14 @@ def _typed_again(form: NoticeForm, chosen: list[int], back: str, problem: str) -
         request.form.get("victim") == "y",
     )
     flash(problem, "error")
-    page = render_template(
-        "staff/notice.html",
-        form=form,
-        draft=draft,
+    page = _notice_page(
+        form,
+        draft,
         channel=channel,
         language=language,
         platform=platform,
         target=target,
         back=back,
-        smtp=bool(current_app.config.get("PORTAL_SMTP_URL")),
-        emails=[form.to.data or ""],
-        forms=[],
-        channel_label=choices.REQUEST_CHANNELS.get(channel, channel),
+        to=form.to.data or "",
     )
     return page, 400
