@@ -30,6 +30,9 @@ from portal.cases.counters import SHARDS  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.security.crypto import generate_data_key  # noqa: E402
 
+# The loopback SMTP server (aiosmtpd) for the outbox, notice and alert tests.
+pytest_plugins = ["tests.smtp_fixtures"]
+
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")
 REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES") == "1"

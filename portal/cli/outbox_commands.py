@@ -12,9 +12,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal.extensions import db
+from portal.mail import outbox
+from portal.mail.transport import Transport, transport_from_config
 from portal.models import OUTBOX_STATES
-from portal.takedown import outbox
-from portal.takedown.transport import Transport, transport_from_config
 
 outbox_cli = AppGroup("outbox", help="E-mail waiting to be sent (no content is shown).")
 

@@ -14,12 +14,13 @@ from wtforms import HiddenField, StringField, TextAreaField
 from portal.cases.workflow import WorkflowError
 from portal.choices import REQUEST_CHANNELS
 from portal.extensions import db
+from portal.mail import compose, outbox
 from portal.models import TakedownRequest, Target, utcnow
 from portal.security import audit
 from portal.staff.desk_forms import KOREA, moment_of
 from portal.staff.guards import current_staff
 from portal.staff.target_views import request_note
-from portal.takedown import mail, outbox, requests
+from portal.takedown import requests
 
 
 class NoticeForm(FlaskForm):
@@ -96,20 +97,20 @@ def _by_mail(
     if not sender:
         raise WorkflowError("org_not_set")
     try:
-        message = mail.build_message(
+        message = compose.build_message(
             sender=sender,
             to=[(form.to.data or "").strip()],
             subject=subject,
             body=body,
             reply_to=config.get("PORTAL_ORG_EMAIL") or None,
         )
-    except mail.MailError:
+    except compose.MailError:
         raise WorkflowError("bad_address") from None
     staff = current_staff()
     if action == "eml":
         audit.record(db.session, "notice.downloaded", staff=staff, links=len(chosen), kind="eml")
         db.session.commit()
-        return _attachment(mail.eml_bytes(message), "message/rfc822", _file_name("eml"))
+        return _attachment(compose.eml_bytes(message), "message/rfc822", _file_name("eml"))
     if not config.get("PORTAL_SMTP_URL"):
         raise WorkflowError("smtp_not_set")
     made = _record(form, chosen, utcnow())

@@ -8,11 +8,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal.extensions import db
+from portal.mail import outbox
 from portal.staff import bp
 from portal.staff.desk_forms import ROW_ID
 from portal.staff.forms import ActionForm
 from portal.staff.guards import current_staff
-from portal.takedown import outbox
 
 
 @bp.get("/outbox")

@@ -355,8 +355,8 @@ def test_a_withdrawn_victims_links_do_not_stay_in_the_outbox(make_app, smtp_serv
     import html
 
     from portal.cases import retention
+    from portal.mail import compose
     from portal.models import Case, OutboxMessage
-    from portal.takedown import mail
 
     app = make_app(**ORG, PORTAL_SMTP_URL=smtp_server.url)
     (ref,) = _file(app, "leakchan", 1)
@@ -386,7 +386,7 @@ def test_a_withdrawn_victims_links_do_not_stay_in_the_outbox(make_app, smtp_serv
         retention.withdraw(db.session, case)
         db.session.commit()
         kept = [
-            mail.load_message(row.message.encode("ascii")).get_content()
+            compose.load_message(row.message.encode("ascii")).get_content()
             for row in db.session.scalars(select(OutboxMessage))
         ]
     assert not any("t.me/leakchan/1" in text for text in kept)

@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from portal.extensions import Session, rows_changed
+from portal.mail import compose
+from portal.mail.transport import Delivery, Outcome, SendError, Transport
 from portal.models import OutboxAttempt, OutboxMessage, utcnow
 from portal.security import audit
-from portal.takedown import mail
-from portal.takedown.transport import Delivery, Outcome, SendError, Transport
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +154,8 @@ def _attempt(
         row = session.get_one(OutboxMessage, message_id)
         data = row.message.encode("ascii")
         recipients = json.loads(row.recipients)
-        sender = mail.envelope_sender(mail.load_message(data))
-    except ValueError:  # crypto.DecryptionError, mail.MailError, a broken JSON list
+        sender = compose.envelope_sender(compose.load_message(data))
+    except ValueError:  # crypto.DecryptionError, compose.MailError, a broken JSON list
         session.rollback()
         return _finish(session, message_id, token, "failed", None, "the message does not open", now)
     attempts = row.attempts

@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import text
 
 from portal.extensions import db
+from portal.mail import outbox, transport
+from portal.mail.transport import Delivery, SendError
 from portal.models import Staff, utcnow
 from portal.models.sealed import EncryptedText
 from portal.security import audit, keyrotation, sequencer
-from portal.takedown import outbox, transport
-from portal.takedown.transport import Delivery, SendError
-from tests.takedown.conftest import free_port
-from tests.takedown.outbox_helpers import (
+from tests.mail.outbox_helpers import (
     BODY,
     LATER,
     SUBJECT,
@@ -28,6 +27,7 @@ from tests.takedown.outbox_helpers import (
     send,
     smtp,
 )
+from tests.smtp_fixtures import free_port
 
 
 def test_a_queued_korean_message_arrives_once_as_built(app, smtp_server):

@@ -15,9 +15,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.mail import outbox
 from portal.models import OutboxAttempt, OutboxMessage
-from portal.takedown import outbox
-from tests.takedown.outbox_helpers import parsed, queue, smtp
+from tests.mail.outbox_helpers import parsed, queue, smtp
 
 SQLITE_WAIT = {"pool_pre_ping": True, "connect_args": {"timeout": 30}}
 

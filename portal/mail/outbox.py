@@ -1,7 +1,7 @@
 """The outbox: e-mail is queued in a table and sent by a worker, never twice.
 
 ``enqueue`` seals a built message in the caller's transaction; the worker's pass,
-``send_due`` (portal.takedown.sender), sends what is due; ``resend`` is a person's decision
+``send_due`` (portal.mail.sender), sends what is due; ``resend`` is a person's decision
 to send a failed or uncertain message again; the listing helpers never open a message.
 """
 
@@ -16,10 +16,10 @@ from email.message import EmailMessage
 from sqlalchemy import func, select, update
 
 from portal.extensions import Session, rows_changed
+from portal.mail import compose
+from portal.mail.sender import SendReport, backoff, lease_for, send_due
 from portal.models import OutboxMessage, Staff, utcnow
 from portal.security import audit
-from portal.takedown import mail
-from portal.takedown.sender import SendReport, backoff, lease_for, send_due
 
 __all__ = [
     "Attention",
@@ -55,9 +55,9 @@ def enqueue(
         raise OutboxError("kind must be a short lower-case word such as 'notice'")
     if not ref or len(ref) > MAX_REF or not ref.isascii() or not ref.isprintable():
         raise OutboxError(f"ref must be 1 to {MAX_REF} printable ASCII characters")
-    data = mail.eml_bytes(message)
-    mail.envelope_sender(message)
-    recipients = mail.envelope_recipients(message)
+    data = compose.eml_bytes(message)
+    compose.envelope_sender(message)
+    recipients = compose.envelope_recipients(message)
     row = OutboxMessage(
         token=secrets.token_hex(16),
         kind=kind,

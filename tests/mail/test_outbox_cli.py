@@ -6,8 +6,8 @@ import signal
 import threading
 
 from portal.cli import outbox_commands
-from portal.takedown import outbox
-from tests.takedown.outbox_helpers import SUBJECT, queue, row
+from portal.mail import outbox
+from tests.mail.outbox_helpers import SUBJECT, queue, row
 
 
 def run(app, *args):

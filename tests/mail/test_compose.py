@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from portal.takedown import mail
+from portal.mail import compose
 
 SUBJECT = "[삭제 요청] 불법촬영물 유포 게시물 삭제를 요청드립니다"
 BODY = "안녕하세요.\n아래 링크의 게시물 삭제를 요청합니다.\n.\nhttps://t.me/badchannel/123\n"
@@ -21,7 +21,7 @@ def notice(**changes):
         "body": BODY,
     }
     values.update(changes)
-    return mail.build_message(**values)
+    return compose.build_message(**values)
 
 
 def test_a_korean_message_round_trips_with_every_header():
@@ -30,19 +30,19 @@ def test_a_korean_message_round_trips_with_every_header():
         reply_to="desk@portal.example.kr",
         date=datetime(2026, 12, 2, 9, 30, tzinfo=UTC),
     )
-    data = mail.eml_bytes(message)
+    data = compose.eml_bytes(message)
     data.decode("ascii")  # 7-bit: headers in RFC 2047, the body encoded
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     assert b"Subject: =?utf-8?" in data
     assert b"Content-Transfer-Encoding: base64" in data or b"quoted-printable" in data
-    back = mail.load_message(data)
+    back = compose.load_message(data)
     assert str(back["Subject"]) == SUBJECT
     assert back.get_content().replace("\r\n", "\n") == BODY
     assert str(back["Reply-To"]) == "desk@portal.example.kr"
     assert parsedate_to_datetime(str(back["Date"])) == datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
     assert str(back["Message-ID"]).endswith("@portal.example.kr>")
-    assert mail.envelope_sender(back) == "takedown@portal.example.kr"
-    assert mail.envelope_recipients(back) == [
+    assert compose.envelope_sender(back) == "takedown@portal.example.kr"
+    assert compose.envelope_recipients(back) == [
         "abuse@platform.example",
         "report@xn--0j2b005cjxa.kr",
         "legal@platform.example",
@@ -56,7 +56,7 @@ def test_each_message_gets_its_own_message_id():
 
 def test_a_recipient_named_twice_is_sent_one_copy():
     message = notice(to=["a@example.org", "A@example.org"], cc=["a@example.org"])
-    assert mail.envelope_recipients(message) == ["a@example.org"]
+    assert compose.envelope_recipients(message) == ["a@example.org"]
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_a_recipient_named_twice_is_sent_one_copy():
     ],
 )
 def test_header_injection_is_refused(field):
-    with pytest.raises(mail.MailError) as refused:
+    with pytest.raises(compose.MailError) as refused:
         notice(**field)
     assert "line break or control character" in refused.value.reason
 
@@ -93,28 +93,28 @@ def test_header_injection_is_refused(field):
     ],
 )
 def test_a_bad_address_is_named_clearly(address, why):
-    with pytest.raises(mail.MailError) as refused:
+    with pytest.raises(compose.MailError) as refused:
         notice(to=[address])
     assert why in refused.value.reason
 
 
 def test_a_message_needs_recipients_and_a_subject():
-    with pytest.raises(mail.MailError, match="at least one To"):
+    with pytest.raises(compose.MailError, match="at least one To"):
         notice(to=[])
-    with pytest.raises(mail.MailError, match="needs a subject"):
+    with pytest.raises(compose.MailError, match="needs a subject"):
         notice(subject="   ")
-    with pytest.raises(mail.MailError, match="longer than"):
+    with pytest.raises(compose.MailError, match="longer than"):
         notice(subject="가" * 401)
-    with pytest.raises(mail.MailError, match="at most 50"):
+    with pytest.raises(compose.MailError, match="at most 50"):
         notice(to=[f"u{n}@example.org" for n in range(51)])
-    with pytest.raises(mail.MailError, match="NUL"):
+    with pytest.raises(compose.MailError, match="NUL"):
         notice(body="a\x00b")
 
 
 def test_a_single_address_string_is_one_recipient_and_crlf_bodies_are_normalised():
     message = notice(to="abuse@platform.example", body="한 줄\r\n두 줄\r세 줄")
-    assert mail.envelope_recipients(message) == ["abuse@platform.example"]
-    back = mail.load_message(mail.eml_bytes(message))
+    assert compose.envelope_recipients(message) == ["abuse@platform.example"]
+    back = compose.load_message(compose.eml_bytes(message))
     assert back.get_content() == "한 줄\r\n두 줄\r\n세 줄\r\n"
 
 
@@ -122,10 +122,10 @@ def test_envelope_helpers_refuse_a_message_without_addresses():
     message = notice()
     del message["From"]
     del message["To"]
-    with pytest.raises(mail.MailError, match="exactly one From"):
-        mail.envelope_sender(message)
-    with pytest.raises(mail.MailError, match="at least one recipient"):
-        mail.envelope_recipients(message)
+    with pytest.raises(compose.MailError, match="exactly one From"):
+        compose.envelope_sender(message)
+    with pytest.raises(compose.MailError, match="at least one recipient"):
+        compose.envelope_recipients(message)
 
 
 @pytest.mark.parametrize(
@@ -139,10 +139,10 @@ def test_envelope_helpers_refuse_a_message_without_addresses():
 )
 def test_a_long_mixed_subject_reads_back_whole(subject):
     # Python's own folder once cut an encoded word in two in such a subject.
-    data = mail.eml_bytes(
-        mail.build_message(
+    data = compose.eml_bytes(
+        compose.build_message(
             sender="portal@localhost", to=["abuse@example.org"], subject=subject, body="x"
         )
     )
     assert max(len(line) for line in data.split(b"\r\n")) <= 78 or subject.isascii()
-    assert mail.load_message(data)["Subject"] == subject
+    assert compose.load_message(data)["Subject"] == subject

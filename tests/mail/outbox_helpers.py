@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.mail import compose, outbox
+from portal.mail.transport import SmtpTransport, parse_smtp_url
 from portal.models import AuditEntry, OutboxAttempt, OutboxMessage, Staff, utcnow
-from portal.takedown import mail, outbox
-from portal.takedown.transport import SmtpTransport, parse_smtp_url
 from tests import factories
 
 SUBJECT = "[삭제 요청] 불법촬영물 게시물 삭제 요청"
@@ -29,7 +29,7 @@ def notice(number: int = 0, **changes: Any):
         "body": BODY,
     }
     values.update(changes)
-    return mail.build_message(**values)
+    return compose.build_message(**values)
 
 
 def queue(app: Flask, count: int = 1, **changes: Any) -> list[int]:

@@ -6,11 +6,11 @@ import ssl
 
 import pytest
 
-from portal.takedown import mail, transport
-from portal.takedown.transport import SendError, SmtpTransport, parse_smtp_url, tls_plan
-from tests.takedown.outbox_helpers import notice, parsed
+from portal.mail import compose, transport
+from portal.mail.transport import SendError, SmtpTransport, parse_smtp_url, tls_plan
+from tests.mail.outbox_helpers import notice, parsed
 
-DATA = mail.eml_bytes(notice())
+DATA = compose.eml_bytes(notice())
 TO = ["abuse@platform.example"]
 
 
