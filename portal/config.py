@@ -10,6 +10,7 @@ from typing import Any
 from portal.config_parse import ConfigError as ConfigError
 from portal.config_parse import _bool, _choice, _int, _seconds
 from portal.desk_config import desk_settings
+from portal.workspace_config import workspace_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -180,6 +181,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(resource_dir() / "translations"),
         "PORTAL_HSTS": production,
         **desk_settings(env, production),
+        **workspace_settings(env),
     }
     for name, default in DEFAULT_LIMITS.items():
         config[name] = env.get(name) or default

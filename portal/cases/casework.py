@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
+from portal.cases import deadlines
 from portal.cases.workflow import WorkflowError
 from portal.extensions import Session
 from portal.models import Case, Link, Message, Note, Staff, utcnow
@@ -43,6 +44,7 @@ def send_message(session: Session, case: Case, actor: Staff, body: str) -> Messa
     message = Message(case_id=case.id, sender="staff", staff_id=actor.id, body=body)
     session.add(message)
     case.last_activity_at = utcnow()
+    deadlines.responded(case, case.last_activity_at)
     audit.record(session, "case.message", staff=actor, case_ref=case.case_ref)
     return message
 

@@ -10,13 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.cases import counters
-from portal.cases.receipts import (
-    end_status_sessions,
-    new_receipt,
-    receipt_columns,
-    receipt_hash,
-)
+from portal.cases import counters, deadlines
+from portal.cases.receipts import end_status_sessions, new_receipt, receipt_columns, receipt_hash
 from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
 from portal.evidence import records
@@ -189,7 +184,12 @@ def _store_files(session: Session, case: Case, files: list[CleanFile], upload_di
     return len(files)
 
 
-def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -> Filed:
+def file_case(
+    session: Session,
+    filing: Filing,
+    upload_dir: str | None = None,
+    hours: deadlines.Deadlines | None = None,
+) -> Filed:
     """Store a new case with its links and files, route it, and return its one-time receipt.
 
     Files are written (encrypted) before the caller commits; they are removed again if the
@@ -215,6 +215,7 @@ def file_case(session: Session, filing: Filing, upload_dir: str | None = None) -
     for _attempt in range(CASE_REF_ATTEMPTS):
         receipt = new_receipt()
         case = _build_case(filing, now, target_ids)
+        deadlines.schedule(case, hours or deadlines.Deadlines())
         case.case_ref = new_case_ref(now)
         case.receipt_hash = receipt_hash(receipt)
         case.submission_hash = submission_hash

@@ -127,6 +127,7 @@ def withdraw(session: Session, case: Case, upload_dir: str | None = None) -> boo
                     withdrawn_at=now,
                     last_activity_at=now,
                     assignee_id=None,
+                    due_at=None,
                     status_generation=Case.status_generation + 1,  # every status session ends
                 )
                 .execution_options(synchronize_session=False)

@@ -26,6 +26,7 @@ from portal.links.platforms import PLATFORMS
 from portal.models import Case, Staff, utcnow
 from portal.models.sealed import row_identity
 from portal.security import crypto
+from portal.workspace_config import DEFAULT_HOURS
 
 KOREA = ZoneInfo("Asia/Seoul")
 SPAN = timedelta(days=730)
@@ -119,6 +120,33 @@ def _lifecycle(rng: random.Random, status: str, created: datetime, now: datetime
     }
 
 
+def _deadlines(
+    rng: random.Random, row: dict[str, Any], now: datetime
+) -> dict[str, datetime | None]:
+    """Deadlines at the default hours; cases past "new" were answered, some late."""
+    hours = timedelta(hours=DEFAULT_HOURS[row["priority"]])
+    created, status = row["created_at"], row["status"]
+    response_due = created + hours
+    request_due = created + hours if row["consent_takedown"] else None
+    answered = status != "new" or rng.random() < 0.2
+    first_response = min(created + hours * rng.uniform(0.1, 1.6), now) if answered else None
+    requested = request_due is not None and status not in {"new", "triage"}
+    first_request = min(created + hours * rng.uniform(0.2, 2.0), now) if requested else None
+    pending = [
+        due
+        for due, met in ((response_due, first_response), (request_due, first_request))
+        if due is not None and met is None
+    ]
+    return {
+        "response_due_at": response_due,
+        "request_due_at": request_due,
+        "first_response_at": first_response,
+        "first_request_at": first_request,
+        "due_at": min(pending) if pending and status not in ENDED_STATUSES else None,
+        "alerted_due_at": None,
+    }
+
+
 def _row(
     rng: random.Random,
     serial: int,
@@ -160,6 +188,7 @@ def _row(
         **OPEN_CASE_DATES,
         **_lifecycle(rng, status, created, now),
     }
+    row.update(_deadlines(rng, row, now))
     erased = row["purged_at"] is not None
     with_contact = not erased and rng.random() < 0.3
     row["contact_method"] = "email" if with_contact else "none"

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import select, update
 
-from portal.cases import counters
+from portal.cases import counters, deadlines
+from portal.cases.deadlines import Deadlines
 from portal.choices import PRIORITIES, PRIORITY_RANK
 from portal.extensions import Session, rows_changed
 from portal.models import Case, Note, Staff, utcnow
@@ -93,6 +94,8 @@ def change_status(session: Session, case: Case, actor: Staff, new_status: str) -
     if changed != 1:
         raise WorkflowError("changed_meanwhile")
     counters.adjust(session, old_status, new_status)
+    deadlines.refresh_many(session, [case.id])
+    session.refresh(case, ["due_at"])
     audit.record(
         session, "case.status", staff=actor, case_ref=case.case_ref, old=old_status, new=new_status
     )
@@ -148,7 +151,12 @@ def release(session: Session, case: Case, actor: Staff) -> None:
 
 
 def override_priority(
-    session: Session, case: Case, actor: Staff, priority: str, reason: str
+    session: Session,
+    case: Case,
+    actor: Staff,
+    priority: str,
+    reason: str,
+    hours: Deadlines | None = None,
 ) -> None:
     """Any staff member may re-prioritise an open case, always with a written reason."""
     _require_open(case)
@@ -159,6 +167,7 @@ def override_priority(
     old = case.priority
     case.priority = priority
     case.priority_rank = PRIORITY_RANK[priority]
+    deadlines.schedule(case, hours or Deadlines())
     _touch(case)
     # The reason may mention the victim, so it is kept as an encrypted note, not in the audit.
     session.add(Note(case_id=case.id, staff_id=actor.id, kind="priority", body=reason.strip()))
@@ -190,6 +199,7 @@ def return_to_work(session: Session, case_ids: Iterable[int], actor: Staff | Non
         )
         if rows_changed(changed) == 1:
             counters.adjust(session, old_status, "in_progress")
+            deadlines.refresh_many(session, [case_id])
             audit.record(
                 session,
                 "case.status",

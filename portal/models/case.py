@@ -91,6 +91,14 @@ class Case(Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Deadlines (portal/cases/deadlines.py): when each is due, when it was met, the earliest
+    # one still pending while the case is open, and the one an overdue alert went out for.
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    request_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_request_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alerted_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assignee: Mapped[Staff | None] = relationship("Staff", lazy="joined")
     links: Mapped[list[Link]] = relationship(
@@ -119,6 +127,14 @@ class Case(Model):
             sqlite_where=text(OPEN_CASES_SQL),
         ),
         Index("ix_cases_assignee", "assignee_id", "status"),
+        # Overdue and "sort by deadline": only cases with a deadline pending are in it.
+        Index(
+            "ix_cases_due",
+            "due_at",
+            "id",
+            postgresql_where=text("due_at IS NOT NULL"),
+            sqlite_where=text("due_at IS NOT NULL"),
+        ),
         Index(
             "ix_cases_purge_pending",
             "closed_at",

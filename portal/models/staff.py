@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model
@@ -27,6 +27,8 @@ class Staff(UserMixin, Model):
     session_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Urgent-case and overdue e-mails to this person; each turns them off in My account.
+    alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
     @property
     def is_admin(self) -> bool:

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import TooManyRequests
 
 from portal.cases import drafts
+from portal.cases.deadlines import Deadlines
 from portal.cases.intake import DuplicateSubmission, IntakeRefused, file_case
 from portal.evidence.pdf_render import PdfLimits
 from portal.extensions import csrf, db
@@ -236,7 +237,10 @@ def report() -> ResponseReturnValue:
 
     try:
         filed = file_case(
-            db.session, form.to_filing(current_language()), config["PORTAL_UPLOAD_DIR"]
+            db.session,
+            form.to_filing(current_language()),
+            config["PORTAL_UPLOAD_DIR"],
+            hours=Deadlines.from_config(config),
         )
         drafts.discard(db.session, report_session.forget_draft())
         db.session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.cases import casework, workflow
 from portal.cases.canned import canned_message, canned_options
+from portal.cases.deadlines import Deadlines
 from portal.extensions import db
 from portal.links.platforms import first_channel
 from portal.models import Case, Staff
@@ -202,7 +203,12 @@ def case_priority(case_ref: str) -> ResponseReturnValue:
     def action(case: Case, form: PriorityForm) -> str:
         reason = clean_field("reason", form.reason.data)
         workflow.override_priority(
-            db.session, case, current_staff(), form.priority.data or "", reason
+            db.session,
+            case,
+            current_staff(),
+            form.priority.data or "",
+            reason,
+            Deadlines.from_config(current_app.config),
         )
         return _("Priority changed.")
 

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from portal.cases import deadlines
 from portal.cases.workflow import WorkflowError
 from portal.choices import REQUEST_CHANNELS, REQUEST_OUTCOMES
 from portal.extensions import Session
@@ -97,6 +98,7 @@ def record_request(
     casebook.add_events(
         session, rows, kind="requested", at=sent.sent_at, actor=actor, request_id=request.id
     )
+    deadlines.requested(session, {row.case_id for row in rows}, sent.sent_at)
     casebook.touch_cases(
         session,
         rows,

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from portal.cases import counters
 from portal.extensions import db
+from portal.models import Case
 from portal.security import audit, sequencer
 from tests.conftest import PG_URL, build_app
 
@@ -136,3 +137,45 @@ def test_0009_moves_14_to_17_into_the_under_19_band_and_keeps_older_answers(make
         ("adult", "no", 0),
         ("adult", "yes", 1),
     ]
+
+
+def test_0012_gives_existing_cases_their_deadlines_from_what_they_hold(make_app, tmp_path):
+    app = make_app(fresh=False, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/due.db")
+    filed = datetime(2026, 11, 1, tzinfo=UTC)
+    with app.app_context():
+        upgrade(revision="0011_outbox")
+        with db.engine.begin() as connection:
+            for ref, status, priority in [
+                ("ANSWERED", "in_progress", "normal"),
+                ("URGENT", "new", "urgent"),
+                ("CLOSED", "closed", "high"),
+            ]:
+                connection.execute(
+                    text(
+                        "INSERT INTO cases (case_ref, created_at, last_activity_at, language,"
+                        " status, priority, priority_rank, team, filer, minor_involved,"
+                        " harm_mask, help_mask, platform_mask, threatened_now,"
+                        " personal_info_exposed, consent_nonconsensual, consent_processing,"
+                        " consent_takedown, preserve_evidence, guardian_consent, contact_method,"
+                        " phone_call_ok, voicemail_ok, victim_unread, legal_hold)"
+                        " VALUES (:ref, :at, :at, 'ko', :status, :priority, 2, 'takedown',"
+                        " 'self', 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 'none', 0, 0, 0, 0)"
+                    ),
+                    {"ref": ref, "at": filed, "status": status, "priority": priority},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO messages (case_id, sender, body, created_at) SELECT id,"
+                    " 'staff', 'x', :at FROM cases WHERE case_ref = 'ANSWERED'"
+                ),
+                {"at": filed + timedelta(hours=3)},
+            )
+        upgrade()
+        cases = {case.case_ref: case for case in db.session.scalars(select(Case))}
+    answered, urgent, closed = cases["ANSWERED"], cases["URGENT"], cases["CLOSED"]
+    assert answered.first_response_at == filed + timedelta(hours=3)
+    assert answered.response_due_at == filed + timedelta(hours=72)
+    assert answered.due_at is None  # replied, and no takedown was asked for
+    assert urgent.due_at == filed + timedelta(hours=4)
+    assert closed.response_due_at == filed + timedelta(hours=24)
+    assert closed.due_at is None
