@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -62,6 +63,21 @@ DEFAULT_LIMITS = {
 MAX_LINK_ROWS = 50
 
 
+def _signing_key(env: Mapping[str, str]) -> str | None:
+    text = (env.get("PORTAL_SIGNING_KEY") or "").strip()
+    text = text.removeprefix("PORTAL_SIGNING_KEY=")
+    try:
+        usable = not text or len(base64.b64decode(text, validate=True)) == 32
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ConfigError(
+            "PORTAL_SIGNING_KEY must be the base64 key that "
+            "`flask --app portal keys generate-signing` prints"
+        )
+    return text or None
+
+
 def _prefix(env: Mapping[str, str]) -> int:
     prefix = _int(env, "PORTAL_IPV6_PREFIX", 64, minimum=32)
     if prefix > 128:
@@ -104,6 +120,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PORTAL_DATA_KEYS": env.get("PORTAL_DATA_KEYS") or None,
         "PORTAL_AUDIT_KEY": env.get("PORTAL_AUDIT_KEY") or None,
         "PORTAL_AUDIT_PUBLIC_KEY": env.get("PORTAL_AUDIT_PUBLIC_KEY") or None,
+        # Signs police exports (portal/security/signing.py); production makes none without it.
+        "PORTAL_SIGNING_KEY": _signing_key(env),
         # How often each app process seals new audit entries into the chain (0: never;
         # then run `flask --app portal audit seal --follow` as its own service).
         "PORTAL_AUDIT_SEAL_SECONDS": _int(env, "PORTAL_AUDIT_SEAL_SECONDS", 2),

@@ -223,9 +223,15 @@ def keys_generate() -> None:
 
 
 @keys_cli.command("generate-signing")
-def keys_generate_signing() -> None:
-    """Print an Ed25519 pair for audit checkpoints: keep the private one off the servers."""
-    for name, value in keygen.signing_pair().items():
+@click.option(
+    "--audit",
+    is_flag=True,
+    help="A pair for audit checkpoints instead (keep that private key off the servers).",
+)
+def keys_generate_signing(audit: bool) -> None:
+    """Print an Ed25519 key for signing police exports (PORTAL_SIGNING_KEY) and its public half."""
+    pair = keygen.signing_pair() if audit else keygen.export_signing_pair()
+    for name, value in pair.items():
         click.echo(f"{name}={value}")
 
 
@@ -239,10 +245,11 @@ def counters_recount() -> None:
 
 def init_app(app: Flask) -> None:
     from portal.cli.audit_commands import audit_cli
+    from portal.cli.export_commands import export_cli
     from portal.cli.outbox_commands import outbox_cli
     from portal.cli.takedown_commands import rechecks_cli, targets_cli
 
     groups = (keys_cli, audit_cli, counters_cli, staff_cli, dev_cli, files_cli)
-    for group in (*groups, targets_cli, rechecks_cli, outbox_cli):
+    for group in (*groups, targets_cli, rechecks_cli, outbox_cli, export_cli):
         app.cli.add_command(group)
     app.cli.add_command(purge_command)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 import sys
 
-from portal.security import checkpoints, crypto
+from portal.security import checkpoints, crypto, signing
 
 
 def production_secrets() -> dict[str, str]:
@@ -29,6 +29,11 @@ def production_secrets() -> dict[str, str]:
 def signing_pair() -> dict[str, str]:
     private, public = checkpoints.generate_signing_key()
     return {"PORTAL_AUDIT_SIGNING_KEY": private, "PORTAL_AUDIT_PUBLIC_KEY": public}
+
+
+def export_signing_pair() -> dict[str, str]:
+    private, public = signing.generate()
+    return {"PORTAL_SIGNING_KEY": private, "PORTAL_SIGNING_PUBLIC_KEY": public}
 
 
 def main(argv: list[str]) -> int:

@@ -12,6 +12,7 @@ from portal.staff import (  # noqa: E402,F401
     auth_views,
     case_views,
     desk_views,
+    export_views,
     file_views,
     guards,
     notice_views,

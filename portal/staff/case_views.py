@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.links.platforms import first_channel
 from portal.models import Case, Staff
 from portal.security.sanitize import TextRefused, clean_field
-from portal.staff import bp
+from portal.staff import bp, export_views
 from portal.staff.desk_forms import AnswerForm, TakedownRequestForm
 from portal.staff.file_views import REVEALED
 from portal.staff.forms import (
@@ -152,6 +152,7 @@ def case_detail(case_ref: str) -> str:
         first_channel=first_channel,
         answer_form=AnswerForm(),
         hold_form=HoldForm(hold=case.legal_hold),
+        export_refused=export_views.refusal(case, staff),
         canned=canned_options(case.language),
         retention_days=current_app.config["PORTAL_RETENTION_DAYS"],
         revealed=set(session.get(REVEALED, [])),

@@ -30,6 +30,9 @@ from portal.staff.desk_forms import (
 from portal.staff.guards import current_staff, safe_next
 from portal.takedown import desk, paging, requests, states
 
+# The latest requests on a target's page; a channel asked about for months has a page of them.
+REQUESTS_SHOWN = 10
+
 
 def run_action(action: Callable[[], str], back: str) -> ResponseReturnValue:
     """A desk POST: domain call, commit, flash, back (PRG); refusals roll back and say why."""
@@ -113,7 +116,7 @@ def target_detail(target_id: int) -> str:
         desk.platform_requests(db.session, target.platform)
     )
     escalate_after = current_app.config["PORTAL_ESCALATE_AFTER_DAYS"]
-    made = desk.target_requests(db.session, target.id)
+    made = desk.target_requests(db.session, target.id, limit=REQUESTS_SHOWN + 1)
     return render_template(
         "staff/target.html",
         target=target,
@@ -121,8 +124,10 @@ def target_detail(target_id: int) -> str:
         show_all=show_all,
         next_after=paging.encode(next_after) if next_after else None,
         counts=desk.state_counts(db.session, target.id),
-        target_requests=made,
+        target_requests=made[:REQUESTS_SHOWN],
+        more_requests=len(made) > REQUESTS_SHOWN,
         mail_states=desk.mail_states(db.session, made),
+        back_url=url_for("staff.target_detail", target_id=target.id),
         platform_outcomes=outcomes,
         removal_rate=requests.removal_rate(outcomes),
         platform_wait=median_wait,
@@ -131,6 +136,30 @@ def target_detail(target_id: int) -> str:
         answer_form=AnswerForm(),
         now=utcnow(),
         first_channel=first_channel,
+        escalation_due=states.escalation_due,
+    )
+
+
+@bp.get(f"/targets/<{ROW_ID}:target_id>/requests")
+def target_requests_page(target_id: int) -> str:
+    """Every request about a target, newest first, a page at a time."""
+    target = _target_or_404(target_id)
+    before = paging.decode_time_id(request.args.get("after"))
+    size = current_app.config["PORTAL_PAGE_SIZE"]
+    made = desk.target_requests(db.session, target.id, limit=size + 1, before=before)
+    page = made[:size]
+    escalate_after = current_app.config["PORTAL_ESCALATE_AFTER_DAYS"]
+    return render_template(
+        "staff/target_requests.html",
+        target=target,
+        target_requests=page,
+        next_after=paging.encode(page[-1].sent_at, page[-1].id) if len(made) > size else None,
+        first_page=before is None,
+        mail_states=desk.mail_states(db.session, page),
+        back_url=request.full_path.rstrip("?"),
+        answer_form=AnswerForm(),
+        now=utcnow(),
+        escalate_days=escalate_after.get(target.platform, escalate_after["*"]),
         escalation_due=states.escalation_due,
     )
 

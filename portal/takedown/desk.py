@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select, tuple_, union
 from sqlalchemy.orm import joinedload
@@ -96,7 +97,12 @@ def open_link_ids(session: Session, target_id: int) -> list[int]:
     )
 
 
-def target_requests(session: Session, target_id: int, limit: int = 50) -> list[TakedownRequest]:
+def target_requests(
+    session: Session,
+    target_id: int,
+    limit: int = 50,
+    before: tuple[datetime, int] | None = None,
+) -> list[TakedownRequest]:
     """Requests about a target: made for it, or for one of its links.
 
     Every request since targets exist names one; only a request made for links filed before
@@ -114,12 +120,12 @@ def target_requests(session: Session, target_id: int, limit: int = 50) -> list[T
         )
     )
     made = select(TakedownRequest.id).where(TakedownRequest.target_id == target_id)
+    query = select(TakedownRequest).where(TakedownRequest.id.in_(union(made, asked)))
+    if before is not None:
+        query = query.where(tuple_(TakedownRequest.sent_at, TakedownRequest.id) < before)
     return list(
         session.scalars(
-            select(TakedownRequest)
-            .where(TakedownRequest.id.in_(union(made, asked)))
-            .order_by(TakedownRequest.sent_at.desc(), TakedownRequest.id.desc())
-            .limit(limit)
+            query.order_by(TakedownRequest.sent_at.desc(), TakedownRequest.id.desc()).limit(limit)
         )
     )
 

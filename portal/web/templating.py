@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_date, format_datetime, format_timedelta
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta
 from werkzeug.routing import BuildError
 
 from portal import choices
@@ -45,6 +45,14 @@ def _when(value: datetime | None, style: str = "medium") -> str:
 
 def _day(value: datetime | None) -> str:
     return "" if value is None else format_date(value, "long")
+
+
+def _filesize(size: int) -> str:
+    """Bytes for people: 950 B, 12.3 KB, 4.5 MB (decimal units, the locale's digits)."""
+    for unit, scale in (("MB", 1_000_000), ("KB", 1_000)):
+        if size >= scale:
+            return f"{format_decimal(round(size / scale, 1))} {unit}"
+    return f"{format_decimal(size)} B"
 
 
 def _ago(delta: timedelta) -> str:
@@ -93,6 +101,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["ago"] = _ago
+    app.jinja_env.filters["filesize"] = _filesize
     app.jinja_env.filters["day"] = _day
     app.jinja_env.filters["harm_label"] = _label("HARMS")
     app.jinja_env.filters["help_label"] = _label("HELP")

@@ -16,7 +16,7 @@ from tests.security.test_audit import _rechain, _write_entries
 
 @pytest.fixture
 def signing(app, tmp_path):
-    result = app.test_cli_runner().invoke(args=["keys", "generate-signing"])
+    result = app.test_cli_runner().invoke(args=["keys", "generate-signing", "--audit"])
     assert result.exit_code == 0
     lines = dict(line.split("=", 1) for line in result.output.split())
     key_file = tmp_path / "signing.key"
@@ -88,7 +88,7 @@ def test_a_checkpoint_signed_by_someone_else_is_refused(app, signing, tmp_path):
     key_file, _public_key = signing
     _write_entries(app, 2)
     _document, saved = _checkpoint(app, key_file, tmp_path)
-    other = app.test_cli_runner().invoke(args=["keys", "generate-signing"]).output
+    other = app.test_cli_runner().invoke(args=["keys", "generate-signing", "--audit"]).output
     other_public = dict(line.split("=", 1) for line in other.split())["PORTAL_AUDIT_PUBLIC_KEY"]
     result = _verify_against(app, saved, other_public)
     assert result.exit_code != 0 and "signature does not match" in result.output
@@ -130,7 +130,7 @@ def test_the_configured_public_key_is_trusted(make_app, tmp_path):
     runner = app.test_cli_runner()
     pair = dict(
         line.split("=", 1)
-        for line in runner.invoke(args=["keys", "generate-signing"]).output.split()
+        for line in runner.invoke(args=["keys", "generate-signing", "--audit"]).output.split()
     )
     key_file = tmp_path / "k"
     key_file.write_text(pair["PORTAL_AUDIT_SIGNING_KEY"])
@@ -165,7 +165,9 @@ def test_the_public_half_given_as_the_signing_key_is_refused(make_app, tmp_path)
     app = make_app()
     pair = dict(
         line.split("=", 1)
-        for line in app.test_cli_runner().invoke(args=["keys", "generate-signing"]).output.split()
+        for line in app.test_cli_runner()
+        .invoke(args=["keys", "generate-signing", "--audit"])
+        .output.split()
     )
     trusting = make_app(fresh=False, PORTAL_AUDIT_PUBLIC_KEY=pair["PORTAL_AUDIT_PUBLIC_KEY"])
     wrong = tmp_path / "public.key"

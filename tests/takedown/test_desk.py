@@ -338,3 +338,40 @@ def _states_match_the_links(app: Flask) -> None:
             )
         )
         assert kept == counted
+
+
+def test_a_target_asked_about_many_times_shows_its_latest_requests_and_pages_the_rest(make_app):
+    app = make_app(PORTAL_PAGE_SIZE=5)
+    client = app.test_client()
+    file_report(client, "en", **{"links-0-url": "https://t.me/s/DeepFakeChan/1", "links-1-url": ""})
+    staff = staff_client(app, make_staff(app, "desk@example.org"))
+    channel = _channel(app)
+    for days_ago in range(30, 18, -1):  # twelve requests, a day apart, the newest 19 days ago
+        _post(
+            staff,
+            f"/staff/targets/{channel.id}/requests",
+            scope="open",
+            channel="abuse_email",
+            sent_on=_day(days_ago),
+            reference=f"REF-{days_ago}",
+        )
+    page = page_text(staff.get(f"/staff/targets/{channel.id}"))
+    shown = re.findall(r"reference REF-(\d+)", page)
+    assert shown == [str(days) for days in range(19, 29)]  # the ten latest, newest first
+    assert "All requests about this target" in page
+
+    seen: list[str] = []
+    path = f"/staff/targets/{channel.id}/requests"
+    while path:
+        listing = page_text(staff.get(path))
+        seen += re.findall(r"reference REF-(\d+)", listing)
+        following = re.search(r'rel="next" href="([^"]+)"', listing)
+        path = following.group(1).replace("&amp;", "&") if following else ""
+    assert seen == [str(days) for days in range(19, 31)]  # all twelve, once each, in order
+    tampered = staff.get(f"/staff/targets/{channel.id}/requests?after=bm90LWEtY3Vyc29y")
+    assert tampered.status_code == 200
+    assert re.findall(r"reference REF-(\d+)", page_text(tampered))[0] == "19"
+    # An answer recorded from the list comes back to the list.
+    assert f'name="next" value="/staff/targets/{channel.id}/requests' in page_text(
+        staff.get(f"/staff/targets/{channel.id}/requests")
+    )
