@@ -8,6 +8,8 @@ import io
 import json
 import random
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -340,3 +342,55 @@ def test_verify_usage_and_a_key_file(app, worker, tmp_path: Path):
 def _fingerprint(app: Flask) -> str:
     with app.app_context():
         return signing.fingerprint(signing.configured_key())
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="the README's OpenSSL check needs openssl")
+def test_the_readme_commands_with_standard_tools_agree(app, worker, tmp_path):
+    ref = _case(app, worker.email)
+    with zipfile.ZipFile(io.BytesIO(_export(staff_client(app, worker), ref).get_data())) as zf:
+        zf.extractall(tmp_path)
+    with app.app_context():
+        (tmp_path / "portal-export.pem").write_text(signing.public_pem(signing.configured_key()))
+    checked = subprocess.run(
+        [
+            "openssl",
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            "portal-export.pem",
+            "-rawin",
+            "-in",
+            "manifest.json",
+            "-sigfile",
+            "manifest.sig",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0 and "Signature Verified Successfully" in checked.stdout
+    listing = "".join(
+        f"{item['sha256']}  {item['name']}\n"
+        for item in json.loads((tmp_path / "manifest.json").read_text())["files"]
+    )
+    summed = subprocess.run(
+        ["sha256sum", "-c"],
+        input=listing,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert summed.returncode == 0, summed.stdout
+    (tmp_path / "links.txt").write_text("changed\n")
+    again = subprocess.run(
+        ["sha256sum", "-c"],
+        input=listing,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 1 and "links.txt: FAILED" in again.stdout
