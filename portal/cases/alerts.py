@@ -8,7 +8,7 @@ caller's transaction, and sent by the outbox worker; both steps are audited ther
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,13 +88,14 @@ def _reachable(session: Session, addresses: Sequence[str]) -> list[str]:
     return [address for address in addresses if address.strip().lower() not in silenced]
 
 
-def _both(subject: str, lines: Sequence[str], **values: str) -> tuple[str, str]:
+def _both(write: Callable[[], tuple[str, Sequence[str]]]) -> tuple[str, str]:
     """Subject and body in Korean, then English, from the catalogs."""
     subjects, bodies = [], []
     for language in STAFF_LANGUAGES:
         with force_locale(language):
-            subjects.append(_(subject, **values))
-            bodies.append("\n".join(_(line, **values) for line in lines))
+            subject, lines = write()
+        subjects.append(subject)
+        bodies.append("\n".join(lines))
     return " / ".join(subjects), "\n\n".join(bodies) + "\n"
 
 
@@ -113,29 +114,28 @@ def _queue(
     return outbox.enqueue(session, message, kind, case_ref, None)
 
 
-def _urgent_text(case_ref: str, link: str) -> tuple[str, str]:
+def _footer(link: str) -> list[str]:
+    return [
+        _("Open it here: %(link)s", link=link),
+        _("This e-mail holds no details of the case. Sign in to read it."),
+    ]
+
+
+def _urgent_text(ref: str, link: str) -> tuple[str, str]:
     return _both(
-        "Urgent case %(ref)s",
-        (
-            "An urgent case has come in: %(ref)s.",
-            "Open it here: %(link)s",
-            "This e-mail holds no details of the case. Sign in to read it.",
-        ),
-        ref=case_ref,
-        link=link,
+        lambda: (
+            _("Urgent case %(ref)s", ref=ref),
+            [_("An urgent case has come in: %(ref)s.", ref=ref), *_footer(link)],
+        )
     )
 
 
-def _overdue_text(case_ref: str, link: str) -> tuple[str, str]:
+def _overdue_text(ref: str, link: str) -> tuple[str, str]:
     return _both(
-        "Overdue case %(ref)s",
-        (
-            "The deadline of case %(ref)s has passed.",
-            "Open it here: %(link)s",
-            "This e-mail holds no details of the case. Sign in to read it.",
-        ),
-        ref=case_ref,
-        link=link,
+        lambda: (
+            _("Overdue case %(ref)s", ref=ref),
+            [_("The deadline of case %(ref)s has passed.", ref=ref), *_footer(link)],
+        )
     )
 
 
