@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from portal.cases import deadlines
 from portal.extensions import Session, rows_changed
@@ -76,7 +76,7 @@ def _silenced(session: Session, addresses: Sequence[str]) -> set[str]:
     return set(
         session.scalars(
             select(Staff.email).where(
-                func.lower(Staff.email).in_(lowered),
+                Staff.email.in_(lowered),  # stored lower-case (accounts.normalise_email)
                 or_(Staff.enabled.is_(False), Staff.alerts_enabled.is_(False)),
             )
         )
@@ -238,14 +238,19 @@ def alert_one(
         report.taken += 1
         return False
     to, personal = _recipients(session, item, settings)
-    if not to:
+    reason = None if to else "no_address"
+    if to:
+        text = _overdue_text(item.case_ref, settings.case_link(item.case_ref))
+        try:
+            with session.begin_nested():
+                _queue(session, settings, OVERDUE_KIND, item.case_ref, to, text)
+        except (compose.MailError, outbox.OutboxError):
+            reason = "bad_message"  # an address the config took but SMTP cannot use
+    if reason:
+        # Marked all the same: a case nobody can be told about must not block the batch.
         report.no_address += 1
-        audit.record(
-            session, "alert.unsent", actor="alerts", case_ref=item.case_ref, reason="no_address"
-        )
+        audit.record(session, "alert.unsent", actor="alerts", case_ref=item.case_ref, reason=reason)
         return False
-    text = _overdue_text(item.case_ref, settings.case_link(item.case_ref))
-    _queue(session, settings, OVERDUE_KIND, item.case_ref, to, text)
     report.queued += 1
     report.to_assignee += int(personal)
     return True

@@ -20,7 +20,7 @@ alerts_cli = AppGroup("alerts", help="Alert e-mails to staff (case number and li
 def _say(report: alerts.OverdueReport) -> None:
     click.echo(
         f"queued {report.queued} overdue alert(s) ({report.to_assignee} to the assignee), "
-        f"{report.no_address} without an address, {report.taken} taken by another run"
+        f"{report.no_address} without a usable address, {report.taken} taken by another run"
     )
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.cases import alerts, workflow
 from portal.extensions import db
-from portal.models import Case, Staff
+from portal.models import AuditEntry, Case, Staff
 from tests import factories
 from tests.cases.alert_helpers import (
     STAFF_URL,
@@ -16,6 +16,7 @@ from tests.cases.alert_helpers import (
     audit_actions,
     cli,
     mails,
+    overdue_case,
     queued,
     send_outbox,
 )
@@ -158,6 +159,22 @@ def test_alerts_run_prints_its_counts(make_app, smtp_server):
     app = alert_app(make_app, smtp_server)
     result = cli(app, "alerts", "run")
     assert result.output.strip() == (
-        "queued 0 overdue alert(s) (0 to the assignee), 0 without an address, "
+        "queued 0 overdue alert(s) (0 to the assignee), 0 without a usable address, "
         "0 taken by another run"
     )
+
+
+def test_an_address_smtp_cannot_use_never_blocks_a_filing_or_the_batch(make_app, smtp_server):
+    app = alert_app(make_app, smtp_server, PORTAL_NOTIFY_URGENT_TO={"*": ("한글@example.org",)})
+    case_ref = _urgent_filing(app.test_client())  # the filing stands
+    assert queued(app) == []
+    overdue_case(app)
+    assert "1 without a usable address" in cli(app, "alerts", "run").output
+    assert "0 without a usable address" in cli(app, "alerts", "run").output
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditEntry.case_ref, AuditEntry.detail).where(
+                AuditEntry.action == "alert.unsent"
+            )
+        ).all()
+    assert rows[0] == (case_ref, '{"reason": "bad_message"}') and len(rows) == 2

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.cases import alerts, casework
 from portal.extensions import db
-from portal.models import Case, OutboxMessage, Staff, utcnow
+from portal.models import AuditEntry, Case, OutboxMessage, Staff, utcnow
 from tests.cases.alert_helpers import (
     STAFF_URL,
     TEAM_ADDRESS,
@@ -90,10 +90,13 @@ def test_an_assignee_without_alerts_leaves_it_to_the_team(make_app, smtp_server,
 def test_an_unassigned_case_without_a_team_address_is_marked_and_audited(make_app, smtp_server):
     app = alert_app(make_app, smtp_server, PORTAL_NOTIFY_URGENT_TO={"*": ()})
     case_id, ref = overdue_case(app)
-    assert "1 without an address" in _run(app)
+    assert "1 without a usable address" in _run(app)
     assert queued(app) == []
     assert load(app, case_id).alerted_due_at is not None
-    assert "0 without an address" in _run(app)  # not retried every five minutes
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "alert.unsent"))
+        assert (entry.case_ref, entry.detail) == (ref, '{"reason": "no_address"}')
+    assert "0 without a usable address" in _run(app)  # not retried every five minutes
 
 
 def test_a_case_not_yet_late_or_closed_gets_nothing(make_app, smtp_server):
