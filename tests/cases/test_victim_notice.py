@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from portal.cases import casework, retention
 from portal.extensions import db
-from portal.models import Case, OutboxMessage, Staff, utcnow
+from portal.models import AuditEntry, Case, OutboxMessage, Staff, utcnow
 from tests import factories
 from tests.cases.alert_helpers import alert_app, mails, queued, send_outbox
 from tests.helpers import file_report
@@ -142,3 +142,22 @@ def test_purging_a_closed_case_deletes_its_notice(app, smtp_server, tmp_path):
         report = retention.purge(db.session, retention_days=365, upload_dir=str(tmp_path))
     assert report.purged == [case_ref]
     assert queued(app, "victim_notice") == []
+
+
+def test_an_address_smtp_cannot_use_leaves_the_staff_message_standing(app, smtp_server):
+    case_ref = _file(app)
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.case_ref == case_ref))
+        case.contact_email = "받는사람@example.net"  # stored by an older form, say
+        db.session.commit()
+    _staff_writes(app, case_ref)
+    assert queued(app) == []
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.case_ref == case_ref))
+        assert [message.body for message in case.messages] == [STAFF_TEXT]
+        unsent = db.session.scalar(
+            select(AuditEntry.detail).where(
+                AuditEntry.action == "alert.unsent", AuditEntry.case_ref == case_ref
+            )
+        )
+        assert unsent == '{"reason": "bad_message"}'
