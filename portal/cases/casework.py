@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from portal.cases import deadlines
+from portal.cases import deadlines, victim_notice
 from portal.cases.workflow import WorkflowError
 from portal.extensions import Session
 from portal.models import Case, Link, Message, Note, Staff, utcnow
@@ -46,6 +46,7 @@ def send_message(session: Session, case: Case, actor: Staff, body: str) -> Messa
     case.last_activity_at = utcnow()
     deadlines.responded(case, case.last_activity_at)
     audit.record(session, "case.message", staff=actor, case_ref=case.case_ref)
+    victim_notice.staff_wrote(session, case)  # "there is news", nothing else, if by e-mail
     return message
 
 

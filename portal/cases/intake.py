@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.cases import counters, deadlines
+from portal.cases import alerts, counters, deadlines
 from portal.cases.receipts import end_status_sessions, new_receipt, receipt_columns, receipt_hash
 from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
@@ -192,8 +192,7 @@ def file_case(
 ) -> Filed:
     """Store a new case with its links and files, route it, and return its one-time receipt.
 
-    Files are written (encrypted) before the caller commits; they are removed again if the
-    transaction does not commit (portal/evidence/files.py).
+    Files are written (encrypted) before the caller commits and removed if it does not.
     """
     _check(filing)
     if filing.files and not upload_dir:
@@ -252,6 +251,7 @@ def file_case(
             language=case.language,
             files=stored,
         )
+        alerts.urgent(session, case)  # queued with the filing: one e-mail, no content
         return Filed(case=case, receipt=receipt)
     raise RuntimeError("could not allocate a unique case number")
 

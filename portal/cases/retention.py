@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
-from portal.cases import counters
+from portal.cases import counters, victim_notice
 from portal.evidence import storage
 from portal.extensions import Session, rows_changed
 from portal.links import targets
@@ -58,6 +58,7 @@ def erase_content(session: Session, case: Case, upload_dir: str | None = None) -
     _forget_requests(session, case, asked)
     session.execute(delete(Message).where(Message.case_id == case.id))
     session.execute(delete(Note).where(Note.case_id == case.id))
+    victim_notice.forget(session, case.case_ref)  # they hold the victim's address
     session.expire(case, ["links", "messages", "notes", "files"])
     case.description = None
     case.contact_method = "none"
@@ -211,6 +212,7 @@ def purge(
     if not dry_run:
         report.orphan_files = sweep_orphan_files(session, upload_dir)
         report.mail_forgotten = forget_finished_mail(session, now - timedelta(days=retention_days))
+        report.mail_forgotten += victim_notice.forget_erased(session)
         session.commit()
     return report
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select, update
 
-from portal.cases import counters, deadlines
+from portal.cases import alerts, counters, deadlines
 from portal.cases.deadlines import Deadlines
 from portal.choices import PRIORITIES, PRIORITY_RANK
 from portal.extensions import Session, rows_changed
@@ -174,6 +174,7 @@ def override_priority(
     audit.record(
         session, "case.priority", staff=actor, case_ref=case.case_ref, old=old, new=priority
     )
+    alerts.urgent(session, case)  # raised to urgent: the same alert, once per case
 
 
 def return_to_work(session: Session, case_ids: Iterable[int], actor: Staff | None) -> list[str]:

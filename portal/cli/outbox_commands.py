@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.cli.alert_commands import quiet_pass
 from portal.extensions import db
 from portal.mail import outbox
 from portal.mail.transport import Transport, transport_from_config
@@ -28,6 +29,12 @@ def _one_pass(transport: Transport, batch: int) -> outbox.SendReport:
         max_attempts=config["PORTAL_OUTBOX_MAX_ATTEMPTS"],
         lease=outbox.lease_for(config["PORTAL_SMTP_TIMEOUT_SECONDS"]),
     )
+
+
+def _alerts_and_pass(transport: Transport, batch: int, with_alerts: bool) -> outbox.SendReport:
+    if with_alerts:
+        quiet_pass(batch)
+    return _one_pass(transport, batch)
 
 
 def _say(report: outbox.SendReport) -> None:
@@ -53,7 +60,14 @@ def follow(
 @click.option("--batch", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--follow", "keep_going", is_flag=True, help="Keep sending until SIGTERM.")
 @click.option("--interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
-def outbox_send(batch: int, keep_going: bool, interval: float) -> None:
+@click.option(
+    "--alerts/--no-alerts",
+    "with_alerts",
+    default=True,
+    show_default=True,
+    help="With --follow, also queue overdue alerts before each pass (as `alerts run`).",
+)
+def outbox_send(batch: int, keep_going: bool, interval: float, with_alerts: bool) -> None:
     """Send due messages: one pass, or with --follow one pass every --interval seconds."""
     transport = transport_from_config(current_app.config)
     if transport is None:
@@ -74,7 +88,7 @@ def outbox_send(batch: int, keep_going: bool, interval: float) -> None:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         click.echo(f"sending every {interval:g} s until SIGTERM")
-        follow(lambda: _one_pass(transport, batch), interval, stop)
+        follow(lambda: _alerts_and_pass(transport, batch, with_alerts), interval, stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

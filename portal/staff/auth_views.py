@@ -1,4 +1,5 @@
-"""Staff sign-in (password, then a TOTP code), sign-out, and the account page."""
+"""Staff sign-in (password, then a TOTP code), sign-out, and the account page (language,
+alert e-mails, password)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import secrets
 import time
 from datetime import timedelta
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -17,7 +18,7 @@ from portal.models import Staff, utcnow
 from portal.security import accounts, audit, devices
 from portal.security.lockout import LoginPolicy
 from portal.staff import bp
-from portal.staff.forms import AccountForm, CodeForm, LoginForm, PasswordChangeForm
+from portal.staff.forms import AccountForm, AlertsForm, CodeForm, LoginForm, PasswordChangeForm
 from portal.staff.guards import current_staff, safe_next
 from portal.web import limits
 
@@ -194,13 +195,42 @@ def account() -> ResponseReturnValue:
             logout_user()
             session.clear()
             return redirect(url_for("staff.login"), code=303)
+    return _account_page(language_form, password_form, error)
+
+
+def _account_page(
+    language_form: AccountForm,
+    password_form: PasswordChangeForm,
+    error: tuple[str, str] | None,
+    status: int = 200,
+) -> ResponseReturnValue:
     return render_template(
         "staff/account.html",
         language_form=language_form,
         password_form=password_form,
+        alerts_form=AlertsForm(),
         error=error,
         saved=request.args.get("saved"),
-    ), (400 if error else 200)
+    ), (400 if error else status)
+
+
+@bp.post("/account/alerts")
+def account_alerts() -> ResponseReturnValue:
+    """Turn my own alert e-mails on or off (a disabled account gets none either way)."""
+    staff: Staff = current_staff()
+    form = AlertsForm()
+    if not form.validate() or form.alerts.data not in ("on", "off"):
+        flash(_("Choose on or off for alert e-mails, then save."), "error")
+        language_form = AccountForm(prefix="lang", language=staff.language)
+        return _account_page(language_form, PasswordChangeForm(prefix="pw"), None, 400)
+    staff.alerts_enabled = form.alerts.data == "on"
+    audit.record(db.session, "account.alerts", staff=staff, enabled=staff.alerts_enabled)
+    db.session.commit()
+    if staff.alerts_enabled:
+        flash(_("Alert e-mails are on."), "ok")
+    else:
+        flash(_("Alert e-mails are off. The team's address gets your alerts instead."), "ok")
+    return redirect(url_for("staff.account"), code=303)
 
 
 def password_problem(reason: str) -> str:

@@ -58,6 +58,12 @@ class AccountForm(FlaskForm):
     language = RadioField(choices=["ko", "en"], validate_choice=False)
 
 
+class AlertsForm(FlaskForm):
+    """My alert e-mails: "on" or "off"."""
+
+    alerts = RadioField(choices=["on", "off"], validate_choice=False)
+
+
 class PasswordChangeForm(FlaskForm):
     current = PasswordField()
     new = PasswordField()
