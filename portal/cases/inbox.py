@@ -172,7 +172,8 @@ def _in_view(query: Select, view: str | None, me: int, now: datetime) -> Select:
     if view == "unassigned":
         return query.where(Case.assignee_id.is_(None))
     if view == "overdue":
-        return query.where(Case.due_at.is_not(None), Case.due_at < now)
+        # "< now" already excludes NULL; a second IS NOT NULL only skews the planner's count.
+        return query.where(Case.due_at < now)
     if view == "rechecks":
         due = (
             select(Link.id)
@@ -189,8 +190,20 @@ def _in_view(query: Select, view: str | None, me: int, now: datetime) -> Select:
     return query
 
 
-def _rows(session: Session, query: Select, sort: Sort, after: Cursor | None, limit: int) -> list:
-    """Up to ``limit`` rows after the cursor; the deadline order reads its two parts in turn."""
+def _rows(
+    session: Session,
+    query: Select,
+    sort: Sort,
+    after: Cursor | None,
+    limit: int,
+    dated_only: bool = False,
+) -> list:
+    """Up to ``limit`` rows after the cursor; the deadline order reads its two parts in turn.
+
+    With ``dated_only`` (the overdue view, whose "due_at < now" already leaves out cases
+    without a deadline) the undated part is never read, and no IS NOT NULL is added that would
+    make PostgreSQL misjudge how many rows match.
+    """
     if sort.key != "deadline":
         if after is not None:
             query = query.where(after_condition(after))
@@ -198,11 +211,11 @@ def _rows(session: Session, query: Select, sort: Sort, after: Cursor | None, lim
     rows: list = []
     undated_cursor = after is not None and after.values[0] is None
     if not undated_cursor:
-        dated = query.where(Case.due_at.is_not(None))
+        dated = query if dated_only else query.where(Case.due_at.is_not(None))
         if after is not None:
             dated = dated.where(after_condition(after))
         rows = list(session.execute(dated.order_by(*order_by(sort)).limit(limit)).all())
-        if len(rows) == limit:
+        if len(rows) == limit or dated_only:
             return rows
     undated = query.where(Case.due_at.is_(None))
     if after is not None and undated_cursor:
@@ -228,7 +241,7 @@ def fetch_page(
     if after is not None and after.sort != filters.sort:
         after = None
     query = _filtered(filters, me, now, retention_days)
-    rows = _rows(session, query, filters.sort, after, limit + 1)
+    rows = _rows(session, query, filters.sort, after, limit + 1, filters.view == "overdue")
     page = rows[:limit]
     next_cursor = cursor_after(filters.sort, page[-1]) if len(rows) > limit else None
     return [

@@ -141,7 +141,14 @@ class Case(Model):
             postgresql_where=text(OPEN_CASES_SQL),
             sqlite_where=text(OPEN_CASES_SQL),
         ),
-        # By deadline: dated cases from ix_cases_due, then the undated open ones by id.
+        # By deadline: the dated open cases in order, then the undated open ones by id.
+        Index(
+            "ix_cases_open_due",
+            "due_at",
+            "id",
+            postgresql_where=text(OPEN_CASES_SQL + " AND due_at IS NOT NULL"),
+            sqlite_where=text(OPEN_CASES_SQL + " AND due_at IS NOT NULL"),
+        ),
         Index(
             "ix_cases_open_undated",
             "id",

@@ -228,3 +228,17 @@ def test_views_come_from_the_query_string_and_unknown_ones_are_ignored():
     args = QueueFilter.from_args({"view": "mine", "sort": "deadline", "dir": "desc"}).as_args()
     assert args == {"status": "open", "view": "mine", "sort": "deadline", "dir": "desc"}
     assert "sort" not in QueueFilter.from_args({"sort": "deadline"}).as_args(sorted_=False)
+
+
+@pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
+def test_the_overdue_view_pages_by_deadline_without_the_undated_part(app, cases, descending):
+    sort = Sort("deadline", descending)
+    with app.app_context():
+        pages = _walk(db.session, QueueFilter(view="overdue", sort=sort), limit=2)
+        overdue = [
+            case_id
+            for case_id in _expected(db.session, sort)
+            if (due := db.session.get(Case, case_id).due_at) is not None and due < NOW
+        ]
+    assert [case_id for page in pages for case_id in page] == overdue
+    assert overdue and all(len(page) <= 2 for page in pages)
