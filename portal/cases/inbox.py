@@ -1,21 +1,22 @@
-"""The staff queue: filters that combine and keyset pagination (no OFFSET).
+"""The staff queue: saved views, filters that combine, orders and keyset pages (no OFFSET).
 
-Rows come most urgent first, then oldest, then by id; the cursor is the last row's
-(priority_rank, created_at, id), so page 500 costs what page 1 costs and nothing is skipped
+By default rows come most urgent first, then oldest, then by id; other orders (deadline,
+filing time, last activity) are one column and the id (queue_sort.py). The cursor is the
+last row's values in that order, so page 500 costs what page 1 costs and nothing is skipped
 or repeated when new cases arrive between pages.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, text, tuple_
+from sqlalchemy import bindparam, exists, func, select, text
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
+from portal.cases.queue_sort import Cursor as Cursor
+from portal.cases.queue_sort import Sort, after_condition, cursor_after, order_by
 from portal.choices import (
     HARMS,
     OPEN_STATUSES,
@@ -26,10 +27,12 @@ from portal.choices import (
 )
 from portal.extensions import Session
 from portal.links.platforms import PLATFORMS
-from portal.models import Case, Staff, utcnow
+from portal.models import Case, Link, Staff, utcnow
 from portal.models.case import PURGE_PENDING_SQL
 
 ASSIGNEE_CHOICES = ("any", "me", "unassigned")
+# Saved views everyone has (tabs above the filters).
+VIEWS = ("mine", "unassigned", "overdue", "rechecks", "replied")
 LANGUAGES = ("ko", "en")
 # Literal values so PostgreSQL can match the partial index of open cases.
 _OPEN: BindParameter[list[str]] = bindparam(
@@ -48,6 +51,8 @@ class QueueFilter:
     language: str | None = None
     minor: str | None = None
     purge_soon: bool = False
+    view: str | None = None
+    sort: Sort = field(default_factory=Sort)
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> QueueFilter:
@@ -67,9 +72,12 @@ class QueueFilter:
             language=pick("language", LANGUAGES),
             minor=pick("minor", ("yes", "no")),
             purge_soon=args.get("purge") == "soon",
+            view=pick("view", VIEWS),
+            sort=Sort.from_args(args.get("sort"), args.get("dir")),
         )
 
-    def as_args(self) -> dict[str, str]:
+    def as_args(self, sorted_: bool = True) -> dict[str, str]:
+        """The query string of these filters (without the order when ``sorted_`` is false)."""
         values = {
             "status": self.status,
             "priority": self.priority,
@@ -80,40 +88,16 @@ class QueueFilter:
             "language": self.language,
             "minor": self.minor,
             "purge": "soon" if self.purge_soon else None,
+            "view": self.view,
         }
+        if sorted_:
+            values.update(self.sort.as_args())
         return {key: value for key, value in values.items() if value}
 
 
 @dataclass(frozen=True)
-class Cursor:
-    rank: int
-    created_at: datetime
-    case_id: int
-
-    def encode(self) -> str:
-        raw = f"{self.rank}|{self.created_at.isoformat()}|{self.case_id}".encode("ascii")
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str | None) -> Cursor | None:
-        if not token or len(token) > 200:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
-            rank, created, case_id = raw.split("|")
-            cursor = cls(int(rank), datetime.fromisoformat(created), int(case_id))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            return None
-        # A cursor is only ever one we made; anything out of range was tampered with.
-        if not (0 <= cursor.rank <= 2 and 0 < cursor.case_id < 2**62):
-            return None
-        if cursor.created_at.tzinfo is None:
-            return None
-        return cursor
-
-
-@dataclass(frozen=True)
 class QueueRow:
+    id: int
     case_ref: str
     created_at: datetime
     last_activity_at: datetime
@@ -126,10 +110,15 @@ class QueueRow:
     victim_unread: bool
     minor_involved: bool
     language: str
+    due_at: datetime | None
 
 
 def _filtered(
-    filters: QueueFilter, me: int, retention_days: int = 90, within_days: int = 7
+    filters: QueueFilter,
+    me: int,
+    now: datetime,
+    retention_days: int = 90,
+    within_days: int = 7,
 ) -> Select:
     query = select(
         Case.id,
@@ -145,6 +134,7 @@ def _filtered(
         Case.victim_unread,
         Case.minor_involved,
         Case.language,
+        Case.due_at,
         Staff.email,
     ).outerjoin(Staff, Staff.id == Case.assignee_id)
     if filters.status == "open":
@@ -171,9 +161,67 @@ def _filtered(
     elif filters.minor == "no":
         query = query.where(Case.minor_involved.is_(False))
     if filters.purge_soon:
-        horizon = utcnow() - timedelta(days=retention_days - within_days)
+        horizon = now - timedelta(days=retention_days - within_days)
         query = query.where(text(PURGE_PENDING_SQL), Case.closed_at <= horizon)
+    return _in_view(query, filters.view, me, now)
+
+
+def _in_view(query: Select, view: str | None, me: int, now: datetime) -> Select:
+    if view == "mine":
+        return query.where(Case.assignee_id == me)
+    if view == "unassigned":
+        return query.where(Case.assignee_id.is_(None))
+    if view == "overdue":
+        # "< now" already excludes NULL; a second IS NOT NULL only skews the planner's count.
+        return query.where(Case.due_at < now)
+    if view == "rechecks":
+        due = (
+            select(Link.id)
+            .where(
+                Link.case_id == Case.id,
+                Link.recheck_due_at.is_not(None),
+                Link.recheck_due_at <= now,
+            )
+            .correlate(Case)
+        )
+        return query.where(exists(due))
+    if view == "replied":
+        return query.where(Case.victim_unread.is_(True))
     return query
+
+
+def _rows(
+    session: Session,
+    query: Select,
+    sort: Sort,
+    after: Cursor | None,
+    limit: int,
+    dated_only: bool = False,
+) -> list:
+    """Up to ``limit`` rows after the cursor; the deadline order reads its two parts in turn.
+
+    With ``dated_only`` (the overdue view, whose "due_at < now" already leaves out cases
+    without a deadline) the undated part is never read, and no IS NOT NULL is added that would
+    make PostgreSQL misjudge how many rows match.
+    """
+    if sort.key != "deadline":
+        if after is not None:
+            query = query.where(after_condition(after))
+        return list(session.execute(query.order_by(*order_by(sort)).limit(limit)).all())
+    rows: list = []
+    undated_cursor = after is not None and after.values[0] is None
+    if not undated_cursor:
+        dated = query if dated_only else query.where(Case.due_at.is_not(None))
+        if after is not None:
+            dated = dated.where(after_condition(after))
+        rows = list(session.execute(dated.order_by(*order_by(sort)).limit(limit)).all())
+        if len(rows) == limit or dated_only:
+            return rows
+    undated = query.where(Case.due_at.is_(None))
+    if after is not None and undated_cursor:
+        undated = undated.where(after_condition(after))
+    by_id = Case.id.desc() if sort.descending else Case.id
+    return rows + list(session.execute(undated.order_by(by_id).limit(limit - len(rows))).all())
 
 
 def fetch_page(
@@ -183,23 +231,22 @@ def fetch_page(
     after: Cursor | None = None,
     limit: int = 50,
     retention_days: int = 90,
+    now: datetime | None = None,
 ) -> tuple[list[QueueRow], Cursor | None]:
-    """One page of the queue and the cursor of the next page (None on the last page)."""
-    query = _filtered(filters, me, retention_days)
-    if after is not None:
-        query = query.where(
-            tuple_(Case.priority_rank, Case.created_at, Case.id)
-            > tuple_(after.rank, after.created_at, after.case_id)
-        )
-    query = query.order_by(Case.priority_rank, Case.created_at, Case.id).limit(limit + 1)
-    rows = session.execute(query).all()
+    """One page of the queue and the cursor of the next page (None on the last page).
+
+    A cursor made for another order is ignored: the page starts at the beginning.
+    """
+    now = now or utcnow()
+    if after is not None and after.sort != filters.sort:
+        after = None
+    query = _filtered(filters, me, now, retention_days)
+    rows = _rows(session, query, filters.sort, after, limit + 1, filters.view == "overdue")
     page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
-        next_cursor = Cursor(last.priority_rank, last.created_at, last.id)
+    next_cursor = cursor_after(filters.sort, page[-1]) if len(rows) > limit else None
     return [
         QueueRow(
+            id=row.id,
             case_ref=row.case_ref,
             created_at=row.created_at,
             last_activity_at=row.last_activity_at,
@@ -212,6 +259,7 @@ def fetch_page(
             victim_unread=row.victim_unread,
             minor_involved=row.minor_involved,
             language=row.language,
+            due_at=row.due_at,
         )
         for row in page
     ], next_cursor

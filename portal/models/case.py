@@ -126,6 +126,35 @@ class Case(Model):
             postgresql_where=text(OPEN_CASES_SQL),
             sqlite_where=text(OPEN_CASES_SQL),
         ),
+        # The other orders of the open queue (portal/cases/queue_sort.py), each a range.
+        Index(
+            "ix_cases_open_created",
+            "created_at",
+            "id",
+            postgresql_where=text(OPEN_CASES_SQL),
+            sqlite_where=text(OPEN_CASES_SQL),
+        ),
+        Index(
+            "ix_cases_open_activity",
+            "last_activity_at",
+            "id",
+            postgresql_where=text(OPEN_CASES_SQL),
+            sqlite_where=text(OPEN_CASES_SQL),
+        ),
+        # By deadline: the dated open cases in order, then the undated open ones by id.
+        Index(
+            "ix_cases_open_due",
+            "due_at",
+            "id",
+            postgresql_where=text(OPEN_CASES_SQL + " AND due_at IS NOT NULL"),
+            sqlite_where=text(OPEN_CASES_SQL + " AND due_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_cases_open_undated",
+            "id",
+            postgresql_where=text(OPEN_CASES_SQL + " AND due_at IS NULL"),
+            sqlite_where=text(OPEN_CASES_SQL + " AND due_at IS NULL"),
+        ),
         Index("ix_cases_assignee", "assignee_id", "status"),
         # Overdue and "sort by deadline": only cases with a deadline pending are in it.
         Index(

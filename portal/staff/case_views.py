@@ -13,9 +13,10 @@ from sqlalchemy import select
 from portal.cases import casework, workflow
 from portal.cases.canned import canned_message, canned_options
 from portal.cases.deadlines import Deadlines
+from portal.choices import OPEN_STATUSES
 from portal.extensions import db
 from portal.links.platforms import first_channel
-from portal.models import Case, Staff
+from portal.models import Case, Staff, utcnow
 from portal.security.sanitize import TextRefused, clean_field
 from portal.staff import bp, export_views
 from portal.staff.desk_forms import AnswerForm, TakedownRequestForm
@@ -156,6 +157,8 @@ def case_detail(case_ref: str) -> str:
         canned=canned_options(case.language),
         retention_days=current_app.config["PORTAL_RETENTION_DAYS"],
         revealed=set(session.get(REVEALED, [])),
+        now=utcnow(),
+        case_open=case.status in OPEN_STATUSES,
     )
 
 

@@ -1,4 +1,4 @@
-"""The queue page: tabs with counts, combined filters, keyset pages."""
+"""The queue page: saved views, tabs with counts, combined filters, sortable keyset pages."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def _purge_soon_count() -> int:
 def queue() -> str:
     filters = QueueFilter.from_args(request.args.to_dict())
     after = Cursor.decode(request.args.get("after"))
+    now = utcnow()
     rows, next_cursor = fetch_page(
         db.session,
         filters,
@@ -37,6 +38,7 @@ def queue() -> str:
         after=after,
         limit=current_app.config["PORTAL_PAGE_SIZE"],
         retention_days=current_app.config["PORTAL_RETENTION_DAYS"],
+        now=now,
     )
     return render_template(
         "staff/queue.html",
@@ -44,7 +46,7 @@ def queue() -> str:
         filters=filters,
         counts=counters.counts(db.session),
         next_cursor=next_cursor.encode() if next_cursor else None,
-        first_page=after is None,
+        first_page=after is None or after.sort != filters.sort,
         purge_soon=_purge_soon_count(),
-        now=utcnow(),
+        now=now,
     )

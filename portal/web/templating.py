@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta
+from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from portal import choices
@@ -59,6 +60,26 @@ def _ago(delta: timedelta) -> str:
     return format_timedelta(delta, add_direction=True, threshold=0.9)
 
 
+def _due(due_at: datetime | None, now: datetime) -> str:
+    """A deadline as time left ("in 3 h") or late ("overdue 2 h"); nothing when none is pending.
+
+    Whole minutes under an hour, whole hours under two days, whole days beyond, rounded down
+    (a case due in 59 minutes shows "in 59 min", never "in 1 h").
+    """
+    if due_at is None:
+        return ""
+    seconds = (due_at - now).total_seconds()
+    late = seconds < 0
+    minutes = max(1, int(abs(seconds) // 60))
+    if minutes < 60:
+        return _("overdue %(num)d min", num=minutes) if late else _("in %(num)d min", num=minutes)
+    hours = minutes // 60
+    if hours < 48:
+        return _("overdue %(num)d h", num=hours) if late else _("in %(num)d h", num=hours)
+    days = hours // 24
+    return _("overdue %(num)d d", num=days) if late else _("in %(num)d d", num=days)
+
+
 class TranslatedChoices:
     """The vocabularies of choices.py and the platform labels, translated once per request.
 
@@ -103,6 +124,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["ago"] = _ago
     app.jinja_env.filters["filesize"] = _filesize
     app.jinja_env.filters["day"] = _day
+    app.jinja_env.filters["due"] = _due
     app.jinja_env.filters["harm_label"] = _label("HARMS")
     app.jinja_env.filters["help_label"] = _label("HELP")
     app.jinja_env.filters["platform_label"] = _label("PLATFORMS")

@@ -59,8 +59,8 @@ def test_staff_reply_reaches_the_victim_who_answers(new_context, portal):
     assert victim.locator(".messages .message.victim .body").inner_text() == ANSWER
 
     staff.goto(portal.at("/staff/?status=open&language=ko"))
-    row = staff.locator("#queue li", has=staff.locator("a.case-link", has_text=filed.case_ref))
-    assert "New message from victim" in row.inner_text()
+    row = staff.locator("#queue tr", has=staff.locator("a.case-link", has_text=filed.case_ref))
+    assert "New message" in row.inner_text()
     row.locator("a.case-link").click()
     staff.wait_for_url(f"**/staff/cases/{filed.case_ref}")
     assert staff.locator("#messages .message.victim .body").inner_text() == ANSWER
