@@ -118,6 +118,7 @@ def staff_routes(app: Flask, world: World) -> list[tuple[str, str, str]]:
     endpoints = {endpoint for endpoint, _method, _url in found}
     # The map really holds the staff side (a broken enumeration must not pass vacuously).
     assert {"staff.queue", "staff.case_detail", "staff.case_status", "staff.logout"} <= endpoints
+    assert {"staff.stats", "staff.stats_csv"} <= endpoints  # statistics: every member
     assert any(endpoint.startswith(ADMIN_PREFIX) for endpoint in endpoints)
     return found
 
