@@ -124,7 +124,7 @@ def column_chart(
     label_room: float = 44,
 ) -> ColumnChart:
     """Stacked columns: one per label, one segment per series (in order, bottom up), with a
-    value axis of five ticks; labels thinned so they never overlap."""
+    value axis of whole-number lines; labels thinned so they never overlap."""
     count = max(len(labels), 1)
     totals = [sum(values[n] for values in series) for n in range(len(labels))]
     top = nice_ceiling(max(totals, default=0))
@@ -148,9 +148,10 @@ def column_chart(
                 show_label=n % every == 0,
             )
         )
+    intervals = next(n for n in (4, 5, 2, 1) if top % n == 0)  # whole numbers on each line
     ticks = [
-        Tick(y=round(plot_height + 10 - plot_height * k / 4, 1), value=top * k // 4)
-        for k in range(5)
+        Tick(y=round(plot_height + 10 - plot_height * k / intervals, 1), value=top * k // intervals)
+        for k in range(intervals + 1)
     ]
     return ColumnChart(
         width=width,
