@@ -193,8 +193,7 @@ def file_case(
 ) -> Filed:
     """Store a new case with its links and files, route it, and return its one-time receipt.
 
-    Files are written (encrypted) before the caller commits; they are removed again if the
-    transaction does not commit (portal/evidence/files.py).
+    Files are written (encrypted) before the caller commits, removed if it does not commit.
     """
     _check(filing)
     if filing.files and not upload_dir:
@@ -208,7 +207,6 @@ def file_case(
         )
         if earlier:
             raise DuplicateSubmission(earlier)
-
     now = utcnow()
     target_ids = targets.ensure_targets(
         session, [targets.identify(item.parsed) for item in filing.links]
