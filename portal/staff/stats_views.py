@@ -46,9 +46,9 @@ def _label(vocabulary: str, code: str) -> str:
 def _charts(data: read.Overview) -> dict[str, object]:
     """The geometry of every chart on the page, with translated labels."""
     harms = [harm for harm in HARMS if harm in data.harm_weeks]
-    open_by_status = [
-        (_label("STATUSES", status), sum(data.open_cases.get((status, p), 0) for p in PRIORITIES))
-        for status in OPEN_STATUSES
+    open_by_priority = [
+        [data.open_cases.get((status, priority), 0) for status in OPEN_STATUSES]
+        for priority in PRIORITIES
     ]
     deadline_charts = {
         kind: charts.bar_chart(
@@ -62,11 +62,16 @@ def _charts(data: read.Overview) -> dict[str, object]:
     }
     return {
         "harms": harms,
+        "priority_labels": [_label("PRIORITIES", priority) for priority in PRIORITIES],
         "weeks": charts.column_chart(
             [f"{week:%m-%d}" for week in data.weeks],
             [data.harm_weeks[harm] for harm in harms],
         ),
-        "open": charts.bar_chart(open_by_status),
+        "open": charts.column_chart(
+            [_label("STATUSES", status) for status in OPEN_STATUSES],
+            open_by_priority,
+            label_room=130,
+        ),
         "deadlines": deadline_charts,
         "platforms": charts.bar_chart(
             [(_label("PLATFORMS", row.platform), row.requested) for row in data.platforms]
