@@ -62,15 +62,15 @@ def _charts(data: read.Overview) -> dict[str, object]:
     }
     return {
         "harms": harms,
-        "priority_labels": [_label("PRIORITIES", priority) for priority in PRIORITIES],
         "weeks": charts.column_chart(
             [f"{week:%m-%d}" for week in data.weeks],
             [data.harm_weeks[harm] for harm in harms],
         ),
-        "open": charts.column_chart(
-            [_label("STATUSES", status) for status in OPEN_STATUSES],
-            open_by_priority,
-            label_room=130,
+        "open": charts.bar_chart(
+            [
+                (_label("STATUSES", status), sum(counts[n] for counts in open_by_priority))
+                for n, status in enumerate(OPEN_STATUSES)
+            ]
         ),
         "deadlines": deadline_charts,
         "platforms": charts.bar_chart(

@@ -52,9 +52,9 @@ def bar_chart(
     items: Sequence[tuple[str, int]],
     *,
     shown: Sequence[str] | None = None,
-    width: int = 640,
-    label_width: int = 200,
-    row: int = 30,
+    width: int = 480,
+    label_width: int = 170,
+    row: int = 32,
     top: int | None = None,
 ) -> BarChart:
     """One horizontal bar per item, scaled to the largest (or to ``top``, e.g. 100 for
@@ -118,10 +118,10 @@ def column_chart(
     labels: Sequence[str],
     series: Sequence[Sequence[int]],
     *,
-    width: int = 720,
+    width: int = 560,
     plot_height: int = 220,
-    left: int = 50,
-    label_room: float = 44,
+    left: int = 56,
+    label_room: float = 56,
 ) -> ColumnChart:
     """Stacked columns: one per label, one segment per series (in order, bottom up), with a
     value axis of whole-number lines; labels thinned so they never overlap."""

@@ -23,7 +23,7 @@ def test_nice_ceilings():
 
 
 def test_bars_scale_to_the_largest_and_stack_in_rows():
-    chart = charts.bar_chart([("a", 50), ("b", 100), ("c", 0)], width=460, label_width=100)
+    chart = charts.bar_chart([("a", 50), ("b", 100), ("c", 0)], width=460, label_width=100, row=30)
     assert chart.plot_width == 300
     assert [bar.width for bar in chart.bars] == [150.0, 300.0, 0.0]
     assert [bar.y for bar in chart.bars] == [5, 35, 65]
@@ -44,7 +44,12 @@ def test_an_empty_bar_chart_has_no_bars_and_divides_by_nothing():
 
 def test_stacked_columns_add_up_and_thin_their_labels():
     chart = charts.column_chart(
-        ["w1", "w2", "w3", "w4"], [[2, 0, 1, 0], [2, 5, 0, 0]], width=60 + 4 * 20, plot_height=100
+        ["w1", "w2", "w3", "w4"],
+        [[2, 0, 1, 0], [2, 5, 0, 0]],
+        width=66 + 4 * 20,
+        plot_height=100,
+        left=56,
+        label_room=44,
     )
     assert [t.value for t in chart.ticks] == [0, 1, 2, 3, 4, 5]
     assert [t.y for t in chart.ticks] == [110.0, 90.0, 70.0, 50.0, 30.0, 10.0]
