@@ -1,5 +1,5 @@
 """Benchmark table: the portal under gunicorn next to a bare Flask app, the queue at scale,
-and the takedown desk at scale.
+the takedown desk at scale, and the statistics page at the same sizes.
 
 Both servers run with the same gunicorn settings (--workers, default 4) in the same run; the
 portal on a fresh PostgreSQL database with its limits in Redis. Limits stay on: every request
@@ -10,7 +10,9 @@ with the servers: compare rows with each other, not with other machines.
 
 Each growth step seeds cases with `dev seed`'s functions: links (--links-per-case on
 average), targets (one hot Telegram channel above 10,000 links once there are enough) and
-takedown requests come with them. The desk table is measured at the --desk-sizes steps.
+takedown requests come with them, and so do their daily statistics counts. The desk table
+and the statistics table (GET /staff/stats and /staff/stats.csv for the default 26 weeks and
+for the last three years) are measured at the --desk-sizes steps.
 
     .venv/bin/python scripts/bench.py                        # queue at 10k and 100k, desk at 100k
     .venv/bin/python scripts/bench.py --sizes 10000,100000,1000000 --desk-sizes 100000,1000000
@@ -64,6 +66,7 @@ TARGETS = {"GET /report": 0.60, "POST /report": 0.25}
 QUEUE_P99_MS = 50.0
 DESK_P99_MS = 100.0
 BULK_REQUEST_MS = 2000.0
+STATS_P99_MS = 500.0
 BULK_LINKS = 1000
 QUEUE_GROWTH = 1.5
 RSS_MB = 100.0
@@ -454,6 +457,26 @@ class Bench:
         ]
         return rows, self.bulk_request(size, hot)
 
+    def stats(self, size: int) -> list[Row]:
+        """The statistics page and its CSV: the default 26 weeks, and three years."""
+        cookie = self.staff.sign_in(self.portal.port)
+        today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 3600))
+        three_years = urlencode({"from": f"{int(today[:4]) - 3}{today[4:]}", "to": today})
+        views = {
+            "statistics page (26 weeks)": "/staff/stats",
+            "statistics CSV (26 weeks)": "/staff/stats.csv",
+            "statistics page (3 years)": "/staff/stats?" + three_years,
+            "statistics CSV (3 years)": "/staff/stats.csv?" + three_years,
+        }
+        return [
+            measure(
+                f"{size:,} | {name}",
+                self.page(self.portal.port, path, cookie, self.args.queue_concurrency),
+                self.args.queue_seconds,
+            )
+            for name, path in views.items()
+        ]
+
     def bulk_request(self, size: int, target_id: int) -> Bulk:
         """One request over BULK_LINKS open links of the hot channel, in-process, committed."""
         from portal.extensions import db
@@ -559,6 +582,38 @@ def print_desk(bare: Row, rows: list[Row], bulks: list[Bulk]) -> None:
             f"\nOne request over {bulk.links:,} open links of the hot channel at {bulk.cases:,} "
             f"cases (record_request in-process, to the commit): {bulk.ms:.0f} ms"
         )
+
+
+def print_stats(rows: list[Row]) -> None:
+    print("\n| cases | statistics view | requests/s | p50 ms | p99 ms |")
+    print("|---:|---|---:|---:|---:|")
+    for row in rows:
+        print(f"| {row.label} | {row.rps:.0f} | {row.p(50):.1f} | {row.p(99):.1f} |")
+
+
+def stats_verdicts(rows: Sequence[Row]) -> list[str]:
+    lines = []
+    for row in rows:
+        p99 = row.p(99)
+        verdict = "met" if p99 < STATS_P99_MS else "MISSED"
+        lines.append(
+            f"{row.label.split(' | ')[-1]} at {row.label.split(' | ')[0]} cases p99 {p99:.1f} ms "
+            f"(target < {STATS_P99_MS:.0f}): {verdict}"
+        )
+    return lines
+
+
+def explain_stats(app: Any) -> None:
+    """EXPLAIN ANALYZE what the statistics page runs for the default period."""
+    from portal.extensions import db
+    from portal.models import utcnow
+    from portal.stats import periods, read
+    from portal.stats.record import day_of
+
+    def run() -> None:
+        read.overview(db.session, periods.default_period(day_of(utcnow())))
+
+    explain(app, run)
 
 
 def print_memory(rows: list[Memory]) -> None:
@@ -720,6 +775,7 @@ def benchmark(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
             queue: list[Row] = []
             desk_rows: list[Row] = []
             bulks: list[Bulk] = []
+            stats_rows: list[Row] = []
             for size in steps:
                 bench.grow_to(size)
                 if size in args.sizes:
@@ -728,6 +784,7 @@ def benchmark(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
                     rows, bulk = bench.desk(size)
                     desk_rows += rows
                     bulks.append(bulk)
+                    stats_rows += bench.stats(size)
             memory = bench.memory()
         finally:
             generator.close()
@@ -739,8 +796,11 @@ def benchmark(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
     print_queue(queue)
     if desk_rows:
         print_desk(throughput[0], desk_rows, bulks)
+    if stats_rows:
+        print_stats(stats_rows)
     print_memory(memory)
     verdicts = check_targets(throughput, queue, memory, desk_rows, bulks)
+    verdicts += stats_verdicts(stats_rows)
     print("\n" + "\n".join(f"- {line}" for line in verdicts))
     if args.explain or any("queue" in line and "MISSED" in line for line in verdicts):
         print(f"\nProfile: the queue page's statements at {steps[-1]:,} cases")
@@ -752,6 +812,11 @@ def benchmark(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
         print(f"\nProfile: the desk pages' statements at {steps[-1]:,} cases")
         hot, _, url = bench.hot_target()
         explain_desk(app, hot, url)
+    if stats_rows and (
+        args.explain or any("statistics" in line and "MISSED" in line for line in verdicts)
+    ):
+        print(f"\nProfile: the statistics page's statements at {steps[-1]:,} cases")
+        explain_stats(app)
     return 0
 
 

@@ -9,6 +9,7 @@ from portal.cases.workflow import WorkflowError
 from portal.extensions import Session
 from portal.models import Case, Link, Message, Note, Staff, utcnow
 from portal.security import audit
+from portal.stats import record as stats
 
 
 def open_case(session: Session, case_ref: str, actor: Staff) -> Case | None:
@@ -44,6 +45,7 @@ def send_message(session: Session, case: Case, actor: Staff, body: str) -> Messa
     message = Message(case_id=case.id, sender="staff", staff_id=actor.id, body=body)
     session.add(message)
     case.last_activity_at = utcnow()
+    stats.first_response(session, case, case.last_activity_at)
     deadlines.responded(case, case.last_activity_at)
     audit.record(session, "case.message", staff=actor, case_ref=case.case_ref)
     victim_notice.staff_wrote(session, case)  # "there is news", nothing else, if by e-mail

@@ -22,6 +22,7 @@ from portal.links.parse import ParsedLink
 from portal.links.platforms import PLATFORMS
 from portal.models import Case, Link, utcnow
 from portal.security import audit, crypto
+from portal.stats import record as stats
 
 KOREA = ZoneInfo("Asia/Seoul")
 CASE_REF_ATTEMPTS = 8
@@ -206,7 +207,6 @@ def file_case(
         )
         if earlier:
             raise DuplicateSubmission(earlier)
-
     now = utcnow()
     target_ids = targets.ensure_targets(
         session, [targets.identify(item.parsed) for item in filing.links]
@@ -238,6 +238,7 @@ def file_case(
             continue
         stored = _store_files(session, case, filing.files, upload_dir) if upload_dir else 0
         counters.adjust(session, None, "new")
+        stats.case_filed(session, case)
         # Last, so a hot channel's row stays locked only for the commit that follows.
         targets.count_links(session, [(link.target_id, "reported") for link in case.links])
         audit.record(

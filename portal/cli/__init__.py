@@ -248,9 +248,11 @@ def init_app(app: Flask) -> None:
     from portal.cli.audit_commands import audit_cli
     from portal.cli.export_commands import export_cli
     from portal.cli.outbox_commands import outbox_cli
+    from portal.cli.stats_commands import stats_cli
     from portal.cli.takedown_commands import rechecks_cli, targets_cli
 
     groups = (keys_cli, audit_cli, counters_cli, staff_cli, dev_cli, files_cli)
-    for group in (*groups, targets_cli, rechecks_cli, outbox_cli, alerts_cli, export_cli):
+    for group in (*groups, targets_cli, rechecks_cli, outbox_cli, alerts_cli, stats_cli):
         app.cli.add_command(group)
+    app.cli.add_command(export_cli)
     app.cli.add_command(purge_command)

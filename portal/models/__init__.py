@@ -6,6 +6,7 @@ from portal.models.drafts import Draft
 from portal.models.files import EvidenceFile
 from portal.models.outbox import OUTBOX_STATES, OutboxAttempt, OutboxMessage
 from portal.models.staff import LoginThrottle, Staff
+from portal.models.stats import StatCount
 from portal.models.takedown import LinkEvent, TakedownRequest, Target, TargetState
 from portal.models.types import utcnow
 
@@ -24,6 +25,7 @@ __all__ = [
     "OutboxAttempt",
     "OutboxMessage",
     "Staff",
+    "StatCount",
     "StatusCount",
     "TakedownRequest",
     "Target",

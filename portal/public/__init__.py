@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from portal.public import receipt_views, report_views, status_views, views  # noqa: E402,F401
+from portal.public import (  # noqa: E402,F401
+    receipt_views,
+    report_views,
+    status_views,
+    transparency_views,
+    views,
+)

@@ -18,6 +18,7 @@ from portal.staff import (  # noqa: E402,F401
     notice_views,
     outbox_views,
     queue_views,
+    stats_views,
     target_views,
 )
 

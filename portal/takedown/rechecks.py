@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from portal.cases.workflow import WorkflowError, return_to_work
 from portal.extensions import Session
 from portal.models import Case, Link, Staff, utcnow
+from portal.stats import record as stats
 from portal.takedown import casebook, states
 
 
@@ -92,6 +93,7 @@ def record_recheck(
             rows,
             lambda _state: {"takedown_updated_at": recheck.at, "recheck_due_at": None},
         )
+        stats.reuploads(session, [row.id for row in rows], recheck.at)
     else:
         for row in rows:
             passed, due = rounds[row.id]

@@ -17,6 +17,7 @@ from portal.cases.workflow import WorkflowError
 from portal.choices import REQUEST_CHANNELS, REQUEST_OUTCOMES
 from portal.extensions import Session
 from portal.models import Link, LinkEvent, Staff, TakedownRequest, Target, utcnow
+from portal.stats import record as stats
 from portal.takedown import casebook, states
 
 # A date typed a little ahead of the server's clock is a clock, not a mistake.
@@ -98,6 +99,7 @@ def record_request(
     casebook.add_events(
         session, rows, kind="requested", at=sent.sent_at, actor=actor, request_id=request.id
     )
+    stats.links_requested(session, rows, sent.sent_at)
     deadlines.requested(session, {row.case_id for row in rows}, sent.sent_at)
     casebook.touch_cases(
         session,
@@ -163,6 +165,7 @@ def record_answer(
         return changes
 
     casebook.apply_states(session, rows, values)
+    stats.links_answered(session, rows, request.sent_at, answer.answered_at)
     casebook.add_events(
         session,
         rows,

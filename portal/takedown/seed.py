@@ -28,6 +28,7 @@ from portal.links.platforms import PLATFORMS
 from portal.models import Case, Link, Staff, TakedownRequest, utcnow
 from portal.models.sealed import row_identity
 from portal.security import crypto
+from portal.stats import rebuild as stats_rebuild
 from portal.takedown import states
 from portal.takedown.seed_pool import Pool, PoolTarget, build_pools
 from portal.takedown.seed_rows import Counts, Ids, Request, insert_batch, write_counts
@@ -254,6 +255,8 @@ def seed_desk(
     run.flush()
     write_counts(session, run.counts, created, list(run.requests.values()))
     targets.recount_states(session, sorted(run.counts))
+    # The bulk inserts bypass the recorders: the statistics are counted from the rows.
+    stats_rebuild.add_links(session, after_case_id)
     run.done.targets = len(created)
     run.done.hot_target_id = pools["telegram"].targets[0].id if "telegram" in pools else None
     return run.done

@@ -113,6 +113,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         PORTAL_INSTANCE_DIR=str(tmp),
         PORTAL_DATABASE_URL=f"sqlite:///{db_path}",
         PORTAL_EXIT_URL=EXIT_URL,
+        PORTAL_PUBLIC_STATS="true",
         **LIMITS,
     )
     flask = [str(BIN / "flask"), "--app", "portal"]

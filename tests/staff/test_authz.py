@@ -119,6 +119,7 @@ def staff_routes(app: Flask, world: World) -> list[tuple[str, str, str]]:
     # The map really holds the staff side (a broken enumeration must not pass vacuously).
     assert {"staff.queue", "staff.case_detail", "staff.case_status", "staff.logout"} <= endpoints
     assert {"staff.account", "staff.account_alerts"} <= endpoints
+    assert {"staff.stats", "staff.stats_csv"} <= endpoints  # statistics: every member
     assert any(endpoint.startswith(ADMIN_PREFIX) for endpoint in endpoints)
     return found
 

@@ -1,7 +1,7 @@
 """queue sorts: indexes so every order of the open queue reads an index range
 
 Revision ID: 0014_queue_sorts
-Revises: 0012_deadlines
+Revises: 0013_stats
 Create Date: 2026-12-02 11:00:00
 
 The queue sorts open cases by priority (ix_cases_open_queue), by deadline (ix_cases_open_due
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_queue_sorts'
-down_revision = '0012_deadlines'
+down_revision = '0013_stats'
 branch_labels = None
 depends_on = None
 
