@@ -192,9 +192,7 @@ def file_case(
     hours: deadlines.Deadlines | None = None,
 ) -> Filed:
     """Store a new case with its links and files, route it, and return its one-time receipt.
-
-    Files are written (encrypted) before the caller commits and removed if it does not.
-    """
+    Files are written (encrypted) before the caller commits and removed if it does not."""
     _check(filing)
     if filing.files and not upload_dir:
         raise ValueError("files need an upload directory")
