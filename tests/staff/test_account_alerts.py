@@ -68,7 +68,9 @@ def test_korean_page(app):
     member = make_staff(app, "worker@example.org", language="ko")
     client = staff_client(app, member)
     page = page_text(client.get("/staff/account?lang=ko"))
-    assert "알림 메일" in page and "켜기" in page and "끄기" in page
+    assert '<h2 id="alerts">알림 메일</h2>' in page
+    assert '<label for="alerts-on">켬</label>' in page
+    assert '<label for="alerts-off">끔</label>' in page
 
 
 def test_after_turning_alerts_off_the_team_gets_the_overdue_alert(make_app, smtp_server):
