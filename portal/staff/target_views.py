@@ -140,7 +140,7 @@ def target_detail(target_id: int) -> str:
     )
 
 
-@bp.get(f"/targets/<{ROW_ID}:target_id>/requests")
+@bp.get(f"/targets/<{ROW_ID}:target_id>/all-requests")
 def target_requests_page(target_id: int) -> str:
     """Every request about a target, newest first, a page at a time."""
     target = _target_or_404(target_id)

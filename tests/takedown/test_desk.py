@@ -361,17 +361,17 @@ def test_a_target_asked_about_many_times_shows_its_latest_requests_and_pages_the
     assert "All requests about this target" in page
 
     seen: list[str] = []
-    path = f"/staff/targets/{channel.id}/requests"
+    path = f"/staff/targets/{channel.id}/all-requests"
     while path:
         listing = page_text(staff.get(path))
         seen += re.findall(r"reference REF-(\d+)", listing)
         following = re.search(r'rel="next" href="([^"]+)"', listing)
         path = following.group(1).replace("&amp;", "&") if following else ""
     assert seen == [str(days) for days in range(19, 31)]  # all twelve, once each, in order
-    tampered = staff.get(f"/staff/targets/{channel.id}/requests?after=bm90LWEtY3Vyc29y")
+    tampered = staff.get(f"/staff/targets/{channel.id}/all-requests?after=bm90LWEtY3Vyc29y")
     assert tampered.status_code == 200
     assert re.findall(r"reference REF-(\d+)", page_text(tampered))[0] == "19"
     # An answer recorded from the list comes back to the list.
-    assert f'name="next" value="/staff/targets/{channel.id}/requests' in page_text(
-        staff.get(f"/staff/targets/{channel.id}/requests")
+    assert f'name="next" value="/staff/targets/{channel.id}/all-requests' in page_text(
+        staff.get(f"/staff/targets/{channel.id}/all-requests")
     )
