@@ -8,20 +8,18 @@ dated case, ordered by id, and the cursor says which of the two parts it is in.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, tuple_
 
+from portal.cases import paging
 from portal.models import Case
 
 SORT_KEYS = ("priority", "deadline", "filed", "activity")
 # The direction a column header starts with: most urgent, soonest due, oldest, latest.
 DEFAULT_DESCENDING = {"priority": False, "deadline": False, "filed": False, "activity": True}
-MAX_TOKEN = 200
 MAX_ID = 2**62
 _NONE = "-"
 
@@ -92,54 +90,38 @@ class Cursor:
             else:
                 pieces.append(str(int(value)))
         pieces.append(str(self.case_id))
-        raw = "|".join(pieces).encode("ascii")
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        return paging.join(pieces)
 
     @classmethod
     def decode(cls, token: str | None) -> Cursor | None:
         """A cursor we made, or None for anything else (a tampered one starts at page 1)."""
-        if not token or len(token) > MAX_TOKEN:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            return None
-        pieces = raw.split("|")
-        if len(pieces) < 4 or pieces[0] not in SORT_KEYS or pieces[1] not in ("asc", "desc"):
+        pieces = paging.split(token)
+        if (
+            pieces is None
+            or len(pieces) < 4
+            or pieces[0] not in SORT_KEYS
+            or pieces[1] not in ("asc", "desc")
+        ):
             return None
         sort = Sort(pieces[0], pieces[1] == "desc")
         expected = len(sort_columns(sort.key)) - 1
         raw_values, raw_id = pieces[2:-1], pieces[-1]
-        case_id = _number(raw_id)
+        case_id = paging.number(raw_id)
         if len(raw_values) != expected or case_id is None or not 0 < case_id < MAX_ID:
             return None
         values = _values(sort.key, raw_values)
         return None if values is None else cls(sort, values, case_id)
 
 
-def _number(piece: str) -> int | None:
-    if not (piece.isascii() and piece.isdigit() and len(piece) < 19):
-        return None
-    return int(piece)
-
-
-def _moment(piece: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(piece)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
 def _values(key: str, pieces: list[str]) -> tuple[Value, ...] | None:
     if key == "priority":
-        rank, created = _number(pieces[0]), _moment(pieces[1])
+        rank, created = paging.number(pieces[0]), paging.aware_moment(pieces[1])
         if rank is None or rank > 2 or created is None:
             return None
         return (rank, created)
     if key == "deadline" and pieces[0] == _NONE:
         return (None,)
-    moment = _moment(pieces[0])
+    moment = paging.aware_moment(pieces[0])
     return None if moment is None else (moment,)
 
 

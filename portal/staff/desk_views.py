@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from portal.cases import paging
 from portal.cases.workflow import WorkflowError
 from portal.choices import REQUEST_CHANNELS
 from portal.extensions import db
@@ -26,7 +27,7 @@ from portal.staff.desk_forms import (
 )
 from portal.staff.guards import current_staff
 from portal.staff.target_views import request_note, run_action
-from portal.takedown import desk, paging, rechecks, requests
+from portal.takedown import desk, rechecks, requests
 
 
 @bp.post(f"/cases/<case_ref>/links/<{ROW_ID}:link_id>/requests")

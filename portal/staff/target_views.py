@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal import choices
+from portal.cases import paging
 from portal.cases.workflow import WorkflowError
 from portal.extensions import db
 from portal.links.platforms import first_channel
@@ -28,7 +29,7 @@ from portal.staff.desk_forms import (
     reference_of,
 )
 from portal.staff.guards import current_staff, safe_next
-from portal.takedown import desk, paging, requests, states
+from portal.takedown import desk, requests, states
 
 # The latest requests on a target's page; a channel asked about for months has a page of them.
 REQUESTS_SHOWN = 10

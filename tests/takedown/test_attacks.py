@@ -232,7 +232,7 @@ def test_more_link_ids_than_a_page_shows_in_a_target_notice_is_refused_not_a_500
     ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-01-01T00:00:00+00:00"],
 )
 def test_a_recheck_cursor_at_the_edge_of_time_is_not_a_500(desk_app, moment):
-    from portal.takedown import paging
+    from portal.cases import paging
 
     app = desk_app
     staff = staff_client(app, make_staff(app, "desk@example.org"))
