@@ -66,14 +66,19 @@ MAX_LINK_ROWS = 50
 def _signing_key(env: Mapping[str, str]) -> str | None:
     text = (env.get("PORTAL_SIGNING_KEY") or "").strip()
     text = text.removeprefix("PORTAL_SIGNING_KEY=")
+    prefix = "private-ed25519:"  # portal/security/signing.py PRIVATE_PREFIX
     try:
-        usable = not text or len(base64.b64decode(text, validate=True)) == 32
+        usable = not text or (
+            text.startswith(prefix)
+            and len(base64.b64decode(text.removeprefix(prefix), validate=True)) == 32
+        )
     except ValueError:
         usable = False
     if not usable:
         raise ConfigError(
-            "PORTAL_SIGNING_KEY must be the base64 key that "
-            "`flask --app portal keys generate-signing` prints"
+            "PORTAL_SIGNING_KEY must be the private key that "
+            "`flask --app portal keys generate-signing` prints (private-ed25519:...), "
+            "not its public half"
         )
     return text or None
 

@@ -46,7 +46,9 @@ def send_message(session: Session, case: Case, actor: Staff, body: str) -> Messa
     session.add(message)
     case.last_activity_at = utcnow()
     stats.first_response(session, case, case.last_activity_at)
-    deadlines.responded(case, case.last_activity_at)
+    if case.first_response_at is None:
+        deadlines.responded(case, case.last_activity_at)
+        deadlines.settle(session, case)
     audit.record(session, "case.message", staff=actor, case_ref=case.case_ref)
     victim_notice.staff_wrote(session, case)  # "there is news", nothing else, if by e-mail
     return message

@@ -106,6 +106,14 @@ def refresh_many(session: Session, case_ids: Iterable[int]) -> None:
     )
 
 
+def settle(session: Session, case_: Case) -> None:
+    """Write ``due_at`` of a loaded case from the row as it is now, not as it was loaded: a
+    colleague's request committed meanwhile may have met a deadline this request never saw."""
+    session.flush()
+    refresh_many(session, [case_.id])
+    session.refresh(case_, ["due_at"])
+
+
 def requested(session: Session, case_ids: Iterable[int], at: datetime) -> None:
     """The first takedown request on any of a case's links meets its request deadline."""
     ids = sorted(set(case_ids))
@@ -114,7 +122,8 @@ def requested(session: Session, case_ids: Iterable[int], at: datetime) -> None:
     session.execute(
         update(Case)
         .where(Case.id.in_(ids), Case.first_request_at.is_(None))
-        .values(first_request_at=at)
+        # A day typed for the filing day means midday, which may be before the filing.
+        .values(first_request_at=case((Case.created_at > at, Case.created_at), else_=at))
         .execution_options(synchronize_session=False)
     )
     refresh_many(session, ids)

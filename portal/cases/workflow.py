@@ -169,6 +169,7 @@ def override_priority(
     case.priority_rank = PRIORITY_RANK[priority]
     deadlines.schedule(case, hours or Deadlines())
     _touch(case)
+    deadlines.settle(session, case)
     # The reason may mention the victim, so it is kept as an encrypted note, not in the audit.
     session.add(Note(case_id=case.id, staff_id=actor.id, kind="priority", body=reason.strip()))
     audit.record(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
 import sys
 import zipfile
 import zlib
@@ -25,7 +26,7 @@ from portal.security.signing import SigningKeyError, parse_public, verifies
 # A manifest or signature bigger than this is not one of ours.
 MAX_MANIFEST = 4 * 1024 * 1024
 READ = 1024 * 1024
-DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,52 @@ def _listed(document: Any) -> list[dict[str, Any]] | None:
     return files
 
 
+def _entry_end(handle: IO[bytes], info: zipfile.ZipInfo) -> int | None:
+    """Where a member's bytes end (local header, name, extra, data, descriptor), or None when
+    its local header is not where the central directory says, or names another file."""
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        return None
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    if handle.read(name_length) != info.filename.encode("utf-8"):
+        return None
+    end = info.header_offset + 30 + name_length + extra_length + info.compress_size
+    if info.flag_bits & 0x08:  # a data descriptor follows (a streamed ZIP)
+        handle.seek(end)
+        signed = handle.read(4) == b"PK\x07\x08"
+        large = max(info.file_size, info.compress_size) >= 0xFFFFFFFF
+        end += (4 if signed else 0) + (20 if large else 12)
+    return end
+
+
+def _layout_problem(archive: zipfile.ZipFile) -> str | None:
+    """An export is its members back to back from byte 0, then the directory, then the end
+    record, and nothing else: a forged ZIP put in front of or inside a genuine one, which
+    tools reading from the front would extract, is refused."""
+    handle = archive.fp
+    if handle is None or archive.comment:
+        return "the ZIP has a comment or cannot be read"
+    expected = 0
+    for info in sorted(archive.infolist(), key=lambda item: item.header_offset):
+        if info.header_offset != expected:
+            return f"{info.filename}: not where an export puts it (bytes added before or between)"
+        end = _entry_end(handle, info)
+        if end is None:
+            return f"{info.filename}: its local header does not match the directory"
+        expected = end
+    handle.seek(0, 2)
+    size = handle.tell()
+    handle.seek(size - 22)
+    if expected != archive.start_dir or handle.read(4) != b"PK\x05\x06":
+        return "the ZIP holds bytes outside its files (added between or after them)"
+    return None
+
+
 def _check(archive: zipfile.ZipFile, public: Ed25519PublicKey) -> Verdict:
+    laid_out = _layout_problem(archive)
+    if laid_out:
+        return Verdict(False, laid_out)
     names = archive.namelist()
     if len(set(names)) != len(names):
         return Verdict(False, "the ZIP holds two files with the same name")
@@ -121,7 +167,7 @@ def verify(source: str | Path | IO[bytes], public: Ed25519PublicKey) -> Verdict:
     try:
         with zipfile.ZipFile(source) as archive:
             return _check(archive, public)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as problem:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as problem:
         return Verdict(False, f"not a readable ZIP file ({problem.__class__.__name__})")
 
 

@@ -13,7 +13,7 @@ import binascii
 import hashlib
 import hmac
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -23,6 +23,9 @@ from cryptography.hazmat.primitives.serialization import (
 from flask import current_app
 
 SETTING = "PORTAL_SIGNING_KEY"
+# Both halves are 32 bytes of base64; the private one carries this prefix, so the public key
+# (handed to investigators) pasted into the setting is refused instead of signing for anyone.
+PRIVATE_PREFIX = "private-ed25519:"
 
 
 class SigningKeyError(ValueError):
@@ -42,18 +45,24 @@ def _raw(text: str, what: str) -> bytes:
 def generate() -> tuple[str, str]:
     """A new (private, public) pair, base64 of the raw 32-byte keys."""
     private = Ed25519PrivateKey.generate()
-    return base64.b64encode(private.private_bytes_raw()).decode("ascii"), public_b64(private)
+    raw = base64.b64encode(private.private_bytes_raw()).decode("ascii")
+    return PRIVATE_PREFIX + raw, public_b64(private)
 
 
 def parse_private(text: str) -> Ed25519PrivateKey:
-    """The bare base64 key, or a ``PORTAL_SIGNING_KEY=`` line as ``keys generate-signing``
-    prints it."""
+    """The key as ``keys generate-signing`` prints it (``private-ed25519:`` and base64), alone or
+    as its ``PORTAL_SIGNING_KEY=`` line."""
     for line in text.splitlines():
         name, sep, value = line.strip().partition("=")
         if sep and name == SETTING:
             text = value
             break
-    return Ed25519PrivateKey.from_private_bytes(_raw(text, SETTING))
+    text = text.strip()
+    if not text.startswith(PRIVATE_PREFIX):
+        raise SigningKeyError(
+            f"{SETTING} must start with {PRIVATE_PREFIX} (a bare key may be the public one)"
+        )
+    return Ed25519PrivateKey.from_private_bytes(_raw(text.removeprefix(PRIVATE_PREFIX), SETTING))
 
 
 def parse_public(text: str) -> Ed25519PublicKey:
@@ -62,7 +71,7 @@ def parse_public(text: str) -> Ed25519PublicKey:
     if text.startswith("-----BEGIN"):
         try:
             key = load_pem_public_key(text.encode("ascii"))
-        except ValueError:
+        except (ValueError, UnsupportedAlgorithm):
             raise SigningKeyError("the public key is not a readable PEM key") from None
         if not isinstance(key, Ed25519PublicKey):
             raise SigningKeyError("the public key is not an Ed25519 key")

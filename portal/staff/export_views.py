@@ -106,9 +106,12 @@ def _report(content: export_content.ExportContent, **context: object) -> str:
 
 def _texts(content: export_content.ExportContent) -> list[export.Member]:
     def lines(entries: list[export_content.Entry], victim: str, staff: str) -> str:
+        # Every line of a body is indented, so no text typed into a message can pass for the
+        # dated header of another one.
         return "\n\n".join(
             f"[{entry.at.isoformat(timespec='seconds')}] "
-            f"{victim if entry.from_victim else (entry.author or staff)}\n{entry.body}"
+            f"{victim if entry.from_victim else (entry.author or staff)}\n"
+            + "\n".join("    " + line for line in entry.body.splitlines())
             for entry in entries
         )
 
@@ -147,7 +150,17 @@ def case_export(case_ref: str) -> ResponseReturnValue:
         export.file_member(item.zip_name, upload_dir, item.stored_name, item.media_type)
         for item in content.files
     ]
-    hashed = {member.name: export.listing(member) for member in files}
+    try:
+        hashed = {member.name: export.listing(member) for member in files}
+    except (OSError, ValueError):  # a file gone from disk, or one that no longer opens
+        flash(
+            _(
+                "An evidence file of this case cannot be read from storage, so no package was "
+                "made. Please tell an administrator."
+            ),
+            "error",
+        )
+        return back
     now = utcnow()
     report = _report(
         content,

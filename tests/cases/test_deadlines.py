@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -21,6 +22,7 @@ from portal.takedown.requests import Sent
 from tests import factories
 
 HOUR = timedelta(hours=1)
+KOREA = ZoneInfo("Asia/Seoul")
 LINK = "https://t.me/some_channel/12"
 
 
@@ -67,7 +69,7 @@ def test_the_first_reply_and_the_first_request_each_meet_their_deadline(app: Fla
         assert _reload(case.id).first_response_at == replied
 
         link_id = db.session.scalar(select(Link.id).where(Link.case_id == case.id))
-        sent_at = utcnow() - HOUR
+        sent_at = utcnow()
         requests.record_request(
             db.session, worker, [link_id], Sent("report_form", sent_at), note=lambda n: "sent"
         )
@@ -75,6 +77,44 @@ def test_the_first_reply_and_the_first_request_each_meet_their_deadline(app: Fla
         case = _reload(case.id)
         assert case.first_request_at == sent_at  # the time staff say they sent it
         assert case.due_at is None
+
+
+def test_a_request_cannot_meet_a_deadline_before_the_case_came(app: Flask):
+    """A day typed for a request means its midday (or now, for today): a request dated the
+    day before the filing is refused, and one dated the filing day counts from the filing."""
+    from portal.cases.workflow import WorkflowError
+
+    with app.app_context():
+        worker = factories.staff(db.session, "w@example.org")
+        case = factories.filed_case(
+            db.session, links=[LINK], help_wanted=["takedown"], consent_takedown=True
+        ).case
+        db.session.commit()
+        link_id = db.session.scalar(select(Link.id).where(Link.case_id == case.id))
+        with pytest.raises(WorkflowError, match="date_before_filing"):
+            requests.record_request(
+                db.session,
+                worker,
+                [link_id],
+                Sent("report_form", case.created_at - timedelta(days=1)),
+                note=lambda n: "sent",
+            )
+        db.session.rollback()
+        # Filed yesterday at noon (Korean time); the request is dated that morning.
+        yesterday = (utcnow().astimezone(KOREA) - timedelta(days=1)).date()
+        filed = datetime.combine(yesterday, time(12), tzinfo=KOREA)
+        case = _reload(case.id)
+        case.created_at = filed
+        db.session.commit()
+        requests.record_request(
+            db.session,
+            worker,
+            [link_id],
+            Sent("report_form", filed - HOUR),
+            note=lambda n: "sent",
+        )
+        db.session.commit()
+        assert _reload(case.id).first_request_at == filed
 
 
 def test_closing_pauses_a_deadline_and_reopening_brings_it_back(app: Flask):

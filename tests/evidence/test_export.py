@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +58,7 @@ def _case(app: Flask, assignee_email: str, language: str = "ko", **changes: Any)
             db.session,
             worker,
             [link_id],
-            Sent("report_form", utcnow() - timedelta(days=2), "TG-4711"),
+            Sent("report_form", utcnow(), "TG-4711"),
             note=lambda n: "requested",
         )
         db.session.commit()
@@ -67,7 +66,7 @@ def _case(app: Flask, assignee_email: str, language: str = "ko", **changes: Any)
             db.session,
             worker,
             request,
-            Answer("removed", utcnow() - timedelta(days=1), text="Content removed."),
+            Answer("removed", utcnow(), text="Content removed."),
             note=lambda n: "answered",
             link_ids=[link_id],
         )
@@ -84,11 +83,6 @@ def _export(client: Any, ref: str, **data: str) -> Any:
 
 def _zip(response: Any) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(response.get_data()))
-
-
-@pytest.fixture
-def worker(app: Flask) -> Any:
-    return make_staff(app, "worker@example.org")
 
 
 def test_a_worker_downloads_one_signed_zip_and_it_verifies(app, worker, tmp_path):
@@ -298,8 +292,12 @@ def test_production_without_a_signing_key_refuses_and_keys_are_printed(make_app)
 def test_a_malformed_signing_key_stops_the_start():
     from portal.config import ConfigError, load_config
 
-    with pytest.raises(ConfigError, match="PORTAL_SIGNING_KEY must be the base64 key"):
+    with pytest.raises(ConfigError, match="PORTAL_SIGNING_KEY must be the private key"):
         load_config({"PORTAL_ENV": "development", "PORTAL_SIGNING_KEY": "not-a-key"})
+    private, public = signing.generate()
+    assert load_config({"PORTAL_ENV": "development", "PORTAL_SIGNING_KEY": private})
+    with pytest.raises(ConfigError, match="not its public half"):  # the one investigators hold
+        load_config({"PORTAL_ENV": "development", "PORTAL_SIGNING_KEY": public})
 
 
 def test_the_export_streams_one_file_at_a_time(app, worker):
