@@ -122,7 +122,7 @@ def requested(session: Session, case_ids: Iterable[int], at: datetime) -> None:
     session.execute(
         update(Case)
         .where(Case.id.in_(ids), Case.first_request_at.is_(None))
-        # A day typed for the filing day means midday, which may be before the filing.
+        # A request dated before the case came cannot have met its deadline before it came.
         .values(first_request_at=case((Case.created_at > at, Case.created_at), else_=at))
         .execution_options(synchronize_session=False)
     )

@@ -50,9 +50,6 @@ def workflow_message(reason: str) -> str:
         "date_in_future": _("That date is in the future."),
         "bad_date": _("Please give the date as YYYY-MM-DD."),
         "answer_before_request": _("The answer cannot come before the request was sent."),
-        "date_before_filing": _(
-            "The request cannot be dated before the day a case it covers was reported."
-        ),
         "unknown_channel": _("Please choose where the request was sent."),
         "unknown_outcome": _("Please choose what the platform answered."),
         "no_result": _("Please choose whether the content is still gone or back."),

@@ -7,6 +7,7 @@ from importlib import metadata
 
 from flask import (
     Response,
+    abort,
     current_app,
     flash,
     g,
@@ -128,7 +129,7 @@ def _texts(content: export_content.ExportContent) -> list[export.Member]:
 def case_export(case_ref: str) -> ResponseReturnValue:
     case = db.session.scalar(select(Case).where(Case.case_ref == case_ref))
     if case is None:
-        return Response(status=404)
+        abort(404)
     back = redirect(url_for("staff.case_detail", case_ref=case.case_ref), code=303)
     form = ExportForm()
     if not form.validate():

@@ -9,19 +9,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.cases import deadlines
 from portal.cases.workflow import WorkflowError
 from portal.choices import REQUEST_CHANNELS, REQUEST_OUTCOMES
 from portal.extensions import Session
-from portal.models import Case, Link, LinkEvent, Staff, TakedownRequest, Target, utcnow
+from portal.models import Link, LinkEvent, Staff, TakedownRequest, Target, utcnow
 from portal.stats import record as stats
 from portal.takedown import casebook, states
-
-KOREA = ZoneInfo("Asia/Seoul")
 
 # A date typed a little ahead of the server's clock is a clock, not a mistake.
 _CLOCK_SKEW = timedelta(minutes=10)
@@ -51,13 +48,6 @@ def _check_time(at: datetime, now: datetime) -> None:
         raise WorkflowError("date_in_future")
 
 
-def _check_not_before_filing(session: Session, case_ids: set[int], sent_at: datetime) -> None:
-    """A request cannot have been sent on a day before a case it covers reached us."""
-    latest = session.scalar(select(func.max(Case.created_at)).where(Case.id.in_(case_ids)))
-    if latest is not None and sent_at.astimezone(KOREA).date() < latest.astimezone(KOREA).date():
-        raise WorkflowError("date_before_filing")
-
-
 def record_request(
     session: Session,
     actor: Staff,
@@ -76,7 +66,6 @@ def record_request(
         session, link_ids, target.id if target else None, takedown_consent=True
     )
     casebook.require_links(rows)
-    _check_not_before_filing(session, {row.case_id for row in rows}, sent.sent_at)
     platform = (
         target.platform
         if target
