@@ -13,7 +13,7 @@ from flask_babel import ngettext
 
 from portal.cases import casework
 from portal.cases.workflow import WorkflowError
-from portal.extensions import db
+from portal.extensions import csrf, db
 from portal.public import bp
 from portal.public.fingerprint_fields import check_fingerprints
 from portal.public.forms import FingerprintForm, csrf_failed
@@ -38,6 +38,7 @@ def _saved_notice(added: int, shared: bool) -> str:
 
 @bp.post("/status/case/fingerprints")
 @limits.message_from_victim
+@csrf.exempt  # the form checks its own token, so an expired one keeps the fingerprints
 def status_fingerprints() -> ResponseReturnValue:
     if from_another_site():
         return redirect(url_for("public.status"), code=303)
@@ -45,18 +46,17 @@ def status_fingerprints() -> ResponseReturnValue:
     if case is None:
         return redirect(url_for("public.status"), code=303)
     form = FingerprintForm()
-    if not form.validate() or csrf_failed(form):
-        return render_case(
-            case, status=400, fingerprint_problems=[_("For your safety the form expired.")]
-        )
     config = current_app.config
     prints, problems = check_fingerprints(
         list(form.fingerprint.data or []),
         config["PORTAL_FINGERPRINT_MAX"],
         config["PORTAL_FINGERPRINT_MIN_QUALITY"],
     )
+    if not form.validate() or csrf_failed(form):
+        problems.insert(0, _("For your safety the form expired."))
     if problems:
-        return render_case(case, status=400, fingerprint_problems=problems)
+        kept = [pdq.field for pdq in prints]
+        return render_case(case, status=400, fingerprint_problems=problems, fingerprints_kept=kept)
     try:
         casework.add_victim_fingerprints(
             db.session,

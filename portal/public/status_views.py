@@ -104,6 +104,7 @@ def render_case(
     status: int = 200,
     sent: bool = False,
     fingerprint_problems: list[str] | None = None,
+    fingerprints_kept: list[str] | None = None,
 ) -> tuple[str, int]:
     messages = db.session.scalars(
         select(Message).where(Message.case_id == case.id).order_by(Message.id)
@@ -118,6 +119,7 @@ def render_case(
         fingerprint_form=FingerprintForm(formdata=None, share_fingerprints=case.share_fingerprints),
         fingerprint_count=fingerprints.count(db.session, case.id),
         fingerprint_problems=fingerprint_problems or [],
+        fingerprints_kept=fingerprints_kept or [],
         fingerprints_saved=session.pop("fingerprints_saved", None),
         max_fingerprints=current_app.config["PORTAL_FINGERPRINT_MAX"],
     ), status
