@@ -273,11 +273,15 @@ def lookup_digest(purpose: str, value: str) -> str:
     return hmac.new(_secrets().lookup_key, message, hashlib.sha256).hexdigest()
 
 
-def lookup_number(purpose: str, value: str) -> int:
-    """A keyed hash as a signed 64-bit number, for indexed columns searched by equality."""
-    message = purpose.encode("ascii") + b"\x00" + value.encode("utf-8")
-    digest = hmac.new(_secrets().lookup_key, message, hashlib.sha256).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+def lookup_numbers(purpose: str, values: list[str]) -> list[int]:
+    """Keyed hashes as signed 64-bit numbers, for indexed columns searched by equality."""
+    keyed = hmac.new(_secrets().lookup_key, purpose.encode("ascii") + b"\x00", hashlib.sha256)
+    found = []
+    for value in values:
+        one = keyed.copy()
+        one.update(value.encode("utf-8"))
+        found.append(int.from_bytes(one.digest()[:8], "big", signed=True))
+    return found
 
 
 def audit_mac(message: bytes) -> str:
