@@ -1,5 +1,5 @@
 """The staff workspace's settings: deadlines per priority, who hears about urgent cases, where
-alert e-mails link to, and whether the public transparency page is on."""
+alert e-mails link to, whether the public transparency page is on, and image fingerprints."""
 
 from __future__ import annotations
 
@@ -57,6 +57,23 @@ def _staff_url(env: Mapping[str, str]) -> str | None:
     return url or None
 
 
+def _fingerprint_distance(env: Mapping[str, str]) -> int:
+    name = "PORTAL_FINGERPRINT_MATCH_DISTANCE"
+    value = _int(env, name, 31)
+    if value > 31:
+        # 16 bands probed within one bit find every pair up to 31 bits apart, and no more.
+        raise ConfigError(f"{name} can be at most 31 (the published PDQ threshold), got {value}")
+    return value
+
+
+def _quality(env: Mapping[str, str]) -> int:
+    name = "PORTAL_FINGERPRINT_MIN_QUALITY"
+    value = _int(env, name, 50)
+    if value > 100:
+        raise ConfigError(f"{name} is a PDQ quality from 0 to 100, got {value}")
+    return value
+
+
 def workspace_settings(env: Mapping[str, str]) -> dict[str, Any]:
     return {
         # Wall-clock hours from filing to the first reply and to the first takedown request.
@@ -71,4 +88,9 @@ def workspace_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "PORTAL_STAFF_URL": _staff_url(env),
         # Off unless asked: /transparency shows yearly and monthly totals to anyone.
         "PORTAL_PUBLIC_STATS": _bool(env.get("PORTAL_PUBLIC_STATS"), False),
+        # Fingerprints (PDQ) one report or one status visit may add, how many bits apart two
+        # may be and still mean the same image, and the least quality a fingerprint needs.
+        "PORTAL_FINGERPRINT_MAX": _int(env, "PORTAL_FINGERPRINT_MAX", 20, minimum=1),
+        "PORTAL_FINGERPRINT_MATCH_DISTANCE": _fingerprint_distance(env),
+        "PORTAL_FINGERPRINT_MIN_QUALITY": _quality(env),
     }

@@ -64,3 +64,19 @@ def test_the_staff_url_loses_its_trailing_slash():
 def test_a_staff_url_that_is_not_a_web_address_stops_the_start(value):
     with pytest.raises(ConfigError, match="PORTAL_STAFF_URL must be where staff open the portal"):
         _config(PORTAL_STAFF_URL=value)
+
+
+def test_fingerprint_settings_have_safe_defaults_and_bounds():
+    config = _config()
+    assert config["PORTAL_FINGERPRINT_MATCH_DISTANCE"] == 31
+    assert config["PORTAL_FINGERPRINT_MAX"] == 20
+    assert config["PORTAL_FINGERPRINT_MIN_QUALITY"] == 50
+    assert (
+        _config(PORTAL_FINGERPRINT_MATCH_DISTANCE="20")["PORTAL_FINGERPRINT_MATCH_DISTANCE"] == 20
+    )
+    with pytest.raises(ConfigError, match="at most 31"):
+        _config(PORTAL_FINGERPRINT_MATCH_DISTANCE="40")
+    with pytest.raises(ConfigError, match="from 0 to 100"):
+        _config(PORTAL_FINGERPRINT_MIN_QUALITY="101")
+    with pytest.raises(ConfigError, match="at least 1"):
+        _config(PORTAL_FINGERPRINT_MAX="0")

@@ -6,6 +6,8 @@ from sqlalchemy import or_, select
 
 from portal.cases import deadlines, victim_notice
 from portal.cases.workflow import WorkflowError
+from portal.evidence import fingerprints
+from portal.evidence.pdq import PDQ
 from portal.extensions import Session
 from portal.models import Case, Link, Message, Note, Staff, utcnow
 from portal.security import audit
@@ -66,6 +68,37 @@ def add_victim_message(session: Session, case: Case, body: str) -> Message:
     case.last_activity_at = now
     audit.record(session, "victim.message", actor="victim", case_ref=case.case_ref)
     return message
+
+
+def add_victim_fingerprints(
+    session: Session, case: Case, prints: list[PDQ], share: bool, match_distance: int
+) -> int:
+    """Fingerprints the victim made later on /status, and their choice about sharing them.
+
+    Returns how many other cases the new fingerprints match. A change of the sharing
+    choice alone is allowed on a finished case too (it only narrows what staff may do).
+    """
+    if prints and case.status in {"closed", "withdrawn"}:
+        raise WorkflowError("finished")
+    if prints:
+        _require_content(case)
+    now = utcnow()
+    matched = fingerprints.add(session, case.id, prints, match_distance, now)
+    shared = share and (bool(prints) or fingerprints.count(session, case.id) > 0)
+    if prints:
+        case.victim_unread = True
+        case.last_activity_at = now
+    if prints or shared != case.share_fingerprints:
+        audit.record(
+            session,
+            "victim.fingerprints",
+            actor="victim",
+            case_ref=case.case_ref,
+            added=len(prints),
+            share=shared,
+        )
+    case.share_fingerprints = shared
+    return len({match.match_case_id for match in matched})
 
 
 def set_legal_hold(session: Session, case: Case, actor: Staff, hold: bool, reason: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,14 +10,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.cases import alerts, counters, deadlines
+from portal.cases.filing import Filed, Filing, LinkInput
 from portal.cases.receipts import end_status_sessions, new_receipt, receipt_columns, receipt_hash
 from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
-from portal.evidence import records
+from portal.evidence import fingerprints, records
 from portal.evidence.files import CleanFile
+from portal.evidence.pdq import MATCH_DISTANCE
 from portal.extensions import Session, rows_changed
 from portal.links import targets
-from portal.links.parse import ParsedLink
 from portal.links.platforms import PLATFORMS
 from portal.models import Case, Link, utcnow
 from portal.security import audit, crypto
@@ -26,6 +26,7 @@ from portal.stats import record as stats
 
 KOREA = ZoneInfo("Asia/Seoul")
 CASE_REF_ATTEMPTS = 8
+__all__ = ["DuplicateSubmission", "Filed", "Filing", "IntakeRefused", "LinkInput", "file_case"]
 
 
 class IntakeRefused(ValueError):
@@ -38,46 +39,6 @@ class DuplicateSubmission(Exception):
     def __init__(self, case_ref: str) -> None:
         super().__init__(case_ref)
         self.case_ref = case_ref
-
-
-@dataclass(frozen=True)
-class LinkInput:
-    parsed: ParsedLink
-    note: str = ""
-
-
-@dataclass
-class Filing:
-    language: str
-    filer: str
-    harms: list[str]
-    help_wanted: list[str]
-    consent_nonconsensual: bool
-    consent_processing: bool
-    consent_sensitive: bool = False
-    age_band: str | None = None
-    minor_in_content: str | None = None
-    threatened_now: bool = False
-    personal_info_exposed: bool = False
-    links: list[LinkInput] = field(default_factory=list)
-    consent_takedown: bool = False
-    preserve_evidence: bool = False
-    description: str = ""
-    contact_method: str = "none"
-    contact_email: str = ""
-    contact_phone: str = ""
-    phone_call_ok: bool = False
-    voicemail_ok: bool = False
-    contact_times: str = ""
-    guardian_consent: bool = False
-    submission_key: str | None = None
-    files: list[CleanFile] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Filed:
-    case: Case
-    receipt: str
 
 
 def new_case_ref(now: datetime) -> str:
@@ -150,6 +111,7 @@ def _build_case(filing: Filing, now: datetime, target_ids: dict[str, int]) -> Ca
         consent_processing=filing.consent_processing,
         consent_takedown=filing.consent_takedown,
         preserve_evidence=filing.preserve_evidence,
+        share_fingerprints=filing.share_fingerprints and bool(filing.fingerprints),
         guardian_consent=filing.guardian_consent,
         description=filing.description or None,
         contact_method=contact,
@@ -190,6 +152,7 @@ def file_case(
     filing: Filing,
     upload_dir: str | None = None,
     hours: deadlines.Deadlines | None = None,
+    match_distance: int = MATCH_DISTANCE,
 ) -> Filed:
     """Store a new case with its links and files, route it, and return its one-time receipt.
     Files are written (encrypted) before the caller commits and removed if it does not."""
@@ -235,6 +198,7 @@ def file_case(
                     raise DuplicateSubmission(earlier) from None
             continue
         stored = _store_files(session, case, filing.files, upload_dir) if upload_dir else 0
+        matched = fingerprints.add(session, case.id, filing.fingerprints, match_distance, now)
         counters.adjust(session, None, "new")
         stats.case_filed(session, case)
         # Last, so a hot channel's row stays locked only for the commit that follows.
@@ -249,6 +213,8 @@ def file_case(
             links=len(case.links),
             language=case.language,
             files=stored,
+            fingerprints=len(filing.fingerprints),
+            matched_cases=len({match.match_case_id for match in matched}),
         )
         alerts.urgent(session, case)  # queued with the filing: one e-mail, no content
         return Filed(case=case, receipt=receipt)

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
 from portal.cases import counters, victim_notice
-from portal.evidence import storage
+from portal.evidence import fingerprints, storage
 from portal.extensions import Session, rows_changed
 from portal.links import targets
 from portal.models import (
@@ -29,7 +29,7 @@ from portal.security import audit
 
 
 def erase_content(session: Session, case: Case, upload_dir: str | None = None) -> None:
-    """Delete text, links, messages, notes and files; keep what statistics need.
+    """Delete text, links, messages, notes, files and fingerprints; keep what statistics need.
 
     Files go only once the transaction commits, so a failed commit never leaves rows
     that point at deleted files.
@@ -42,6 +42,7 @@ def erase_content(session: Session, case: Case, upload_dir: str | None = None) -
             raise ValueError("erasing files needs the upload directory")
         storage.remove_after_commit(session, upload_dir, list(names))
     session.execute(delete(EvidenceFile).where(EvidenceFile.case_id == case.id))
+    fingerprints.erase(session, case.id)
     held = session.execute(
         select(Link.target_id, Link.takedown_status).where(Link.case_id == case.id)
     ).all()
@@ -68,6 +69,7 @@ def erase_content(session: Session, case: Case, upload_dir: str | None = None) -
     case.phone_call_ok = False
     case.voicemail_ok = False
     case.submission_hash = None
+    case.share_fingerprints = False
     case.victim_unread = False
     case.purged_at = utcnow()
 

@@ -12,7 +12,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from portal.cases import counters, drafts, retention, seed
-from portal.evidence import convert, storage
+from portal.cli.fingerprint_commands import fingerprints_cli
+from portal.evidence import convert, fingerprint_seed, storage
 from portal.evidence.pdf_render import PdfLimits
 from portal.extensions import db
 from portal.models import Case, Staff, utcnow
@@ -61,8 +62,14 @@ def files_convert_pdfs(retry: bool) -> None:
     show_default=True,
     help="Links per case on average (1 to twice as many; none where content was erased).",
 )
+@click.option(
+    "--fingerprints",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also add N image fingerprints across the cases (one in ten a near copy).",
+)
 @click.option("--force", is_flag=True, help="Allow it on a production database.")
-def dev_seed(cases: int, batch: int, links_per_case: int, force: bool) -> None:
+def dev_seed(cases: int, batch: int, links_per_case: int, fingerprints: int, force: bool) -> None:
     """Add N realistic synthetic cases, with their links, targets and takedown requests,
     with bulk inserts (benchmarks, demos)."""
     if current_app.config["PORTAL_PRODUCTION"] and not force:
@@ -83,6 +90,13 @@ def dev_seed(cases: int, batch: int, links_per_case: int, force: bool) -> None:
         f"{desk.requests} takedown requests and {desk.events} link events "
         f"in {finished - seeded:.1f} s"
     )
+    if fingerprints:
+        matched = fingerprint_seed.seed_fingerprints(db.session, fingerprints, batch=batch)
+        db.session.commit()
+        click.echo(
+            f"added {fingerprints} fingerprints ({matched} matches between cases) "
+            f"in {time.perf_counter() - finished:.1f} s"
+        )
 
 
 def _read_password(confirm: bool) -> str:
@@ -255,4 +269,5 @@ def init_app(app: Flask) -> None:
     for group in (*groups, targets_cli, rechecks_cli, outbox_cli, alerts_cli, stats_cli):
         app.cli.add_command(group)
     app.cli.add_command(export_cli)
+    app.cli.add_command(fingerprints_cli)
     app.cli.add_command(purge_command)

@@ -4,6 +4,7 @@ from portal.models.audit import AuditEntry, AuditHead
 from portal.models.case import Case, Link, Message, Note, StatusCount
 from portal.models.drafts import Draft
 from portal.models.files import EvidenceFile
+from portal.models.fingerprints import Fingerprint, FingerprintMatch
 from portal.models.outbox import OUTBOX_STATES, OutboxAttempt, OutboxMessage
 from portal.models.staff import LoginThrottle, Staff
 from portal.models.stats import StatCount
@@ -17,6 +18,8 @@ __all__ = [
     "Case",
     "Draft",
     "EvidenceFile",
+    "Fingerprint",
+    "FingerprintMatch",
     "Link",
     "LinkEvent",
     "LoginThrottle",

@@ -61,6 +61,11 @@ class Case(Model):
     )
     consent_takedown: Mapped[bool] = mapped_column(Boolean, default=False)
     preserve_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Separate consent: staff may give the image fingerprints (never case data) to platforms
+    # and hash-sharing programmes so they can block re-uploads. The victim can change it.
+    share_fingerprints: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
 
     description: Mapped[str | None] = mapped_column(

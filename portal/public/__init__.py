@@ -7,6 +7,7 @@ bp = Blueprint("public", __name__)
 from portal.public import (  # noqa: E402,F401
     receipt_views,
     report_views,
+    status_fingerprints,
     status_views,
     transparency_views,
     views,

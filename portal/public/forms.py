@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -62,3 +63,10 @@ class SavedForm(FlaskForm):
 
     nonce = HiddenField()
     saved = BooleanField()
+
+
+class FingerprintForm(FlaskForm):
+    """Fingerprints added on /status (made in the browser), and the choice about sharing them."""
+
+    fingerprint = SelectMultipleField(validate_choice=False)
+    share_fingerprints = BooleanField()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,12 +18,14 @@ from wtforms import (
 )
 
 from portal import choices
-from portal.cases.intake import Filing, LinkInput
+from portal.cases.intake import LinkInput
 from portal.config import MAX_LINK_ROWS
 from portal.evidence.files import CleanFile
 from portal.evidence.pdf_render import PdfLimits
+from portal.evidence.pdq import PDQ
 from portal.links.parse import LinkRejected, parse_link
 from portal.public.file_checks import check_files
+from portal.public.fingerprint_fields import check_fingerprints
 from portal.public.forms import csrf_failed
 from portal.public.link_rows import BoundedFieldList, LinkEntry
 from portal.public.messages import link_message, missing_consent_message, refusal_message
@@ -61,6 +64,9 @@ class ReportForm(FlaskForm):
     consent_sensitive = BooleanField()
     consent_takedown = BooleanField()
     preserve_evidence = BooleanField()
+    # Made in the browser by static/js/fingerprints.js; only these numbers are ever posted.
+    fingerprint = SelectMultipleField(validate_choice=False)
+    share_fingerprints = BooleanField()
     submission_key = HiddenField()
     # Honeypot: hidden from people (and screen readers); bots fill it in.
     website = StringField()
@@ -73,6 +79,7 @@ class ReportForm(FlaskForm):
         self.cleaned: dict[str, str] = {}
         self.clean_files: list[CleanFile] = []
         self.file_errors: list[str] = []
+        self.parsed_fingerprints: list[PDQ] = []
 
     # -- helpers ---------------------------------------------------------------------
     def _fail(self, field_id: str, errors: list[str], message: str) -> None:
@@ -152,6 +159,7 @@ class ReportForm(FlaskForm):
             )
 
         self._validate_contact()
+        self._validate_fingerprints()
 
         for consent in (
             self.consent_nonconsensual,
@@ -219,6 +227,17 @@ class ReportForm(FlaskForm):
                 _("You can add up to %(max)d links.", max=self.max_links),
             )
 
+    def _validate_fingerprints(self) -> None:
+        config = current_app.config
+        self.parsed_fingerprints, problems = check_fingerprints(
+            list(self.fingerprint.data or []),
+            config["PORTAL_FINGERPRINT_MAX"],
+            config["PORTAL_FINGERPRINT_MIN_QUALITY"],
+        )
+        self.fingerprint.data = [pdq.field for pdq in self.parsed_fingerprints]
+        for message in problems:
+            self._fail("fingerprints", self.fingerprint.errors, message)
+
     def _validate_contact(self) -> None:
         self._one_of(self.contact_method, choices.CONTACT_METHODS, None)
         method = self.contact_method.data or "none"
@@ -254,33 +273,3 @@ class ReportForm(FlaskForm):
                     "agreement. You can also choose not to be contacted and use your receipt code."
                 ),
             )
-
-    def to_filing(self, language: str) -> Filing:
-        """The validated answers as a domain object."""
-        method = self.contact_method.data
-        return Filing(
-            language=language,
-            filer=self.filer.data,
-            age_band=self.age_band.data or None,
-            minor_in_content=self.minor_in_content.data or None,
-            harms=list(self.harms.data),
-            threatened_now=bool(self.threatened_now.data),
-            personal_info_exposed=bool(self.personal_info_exposed.data),
-            links=list(self.parsed_links),
-            help_wanted=list(self.help_wanted.data),
-            consent_nonconsensual=True,
-            consent_processing=True,
-            consent_sensitive=True,
-            consent_takedown=bool(self.consent_takedown.data),
-            preserve_evidence=bool(self.preserve_evidence.data),
-            description=self.cleaned.get("description", ""),
-            contact_method=method,
-            contact_email=self.cleaned.get("contact_email", "") if method == "email" else "",
-            contact_phone=self.cleaned.get("contact_phone", "") if method == "phone" else "",
-            phone_call_ok=bool(self.phone_call_ok.data) and method == "phone",
-            voicemail_ok=bool(self.voicemail_ok.data) and method == "phone",
-            contact_times=self.cleaned.get("contact_times", "") if method == "phone" else "",
-            guardian_consent=bool(self.guardian_consent.data),
-            submission_key=(self.submission_key.data or "")[:64] or None,
-            files=list(self.clean_files),
-        )

@@ -26,6 +26,7 @@ from portal.extensions import csrf, db
 from portal.models import utcnow
 from portal.public import bp, report_session
 from portal.public.forms import csrf_failed
+from portal.public.report_filing import filing_from
 from portal.public.report_form import ReportForm
 from portal.web import limits
 from portal.web.errors import render_error
@@ -48,6 +49,7 @@ def _report_context(form: ReportForm, csrf_value: str) -> dict:
         "max_files": config["PORTAL_MAX_FILES"],
         "max_file_mb": config["PORTAL_MAX_FILE_BYTES"] // (1024 * 1024),
         "pdf_max_pages": config["PORTAL_PDF_MAX_PAGES"],
+        "max_fingerprints": config["PORTAL_FINGERPRINT_MAX"],
     }
 
 
@@ -238,9 +240,10 @@ def report() -> ResponseReturnValue:
     try:
         filed = file_case(
             db.session,
-            form.to_filing(current_language()),
+            filing_from(form, current_language()),
             config["PORTAL_UPLOAD_DIR"],
             hours=Deadlines.from_config(config),
+            match_distance=config["PORTAL_FINGERPRINT_MATCH_DISTANCE"],
         )
         drafts.discard(db.session, report_session.forget_draft())
         db.session.commit()

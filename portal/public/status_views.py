@@ -11,10 +11,11 @@ from wtforms.validators import ValidationError
 
 from portal.cases import casework, drafts, receipts, retention
 from portal.cases.workflow import WorkflowError
+from portal.evidence import fingerprints
 from portal.extensions import csrf, db
 from portal.models import Case, Message, utcnow
 from portal.public import bp, status_session
-from portal.public.forms import ConfirmForm, ReceiptForm, ReplyForm
+from portal.public.forms import ConfirmForm, FingerprintForm, ReceiptForm, ReplyForm
 from portal.web import limits
 from portal.web.origin import from_another_site
 
@@ -86,7 +87,7 @@ def _forget_reply() -> None:
         drafts.discard(db.session, token)
 
 
-def _open_case() -> Case | None:
+def open_case() -> Case | None:
     opened = status_session.opened()
     if opened is None:
         return None
@@ -97,8 +98,13 @@ def _open_case() -> Case | None:
     return case
 
 
-def _render_case(
-    case: Case, reply: ReplyForm | None = None, status: int = 200, sent: bool = False
+def render_case(
+    case: Case,
+    reply: ReplyForm | None = None,
+    status: int = 200,
+    sent: bool = False,
+    fingerprint_problems: list[str] | None = None,
+    fingerprints_kept: list[str] | None = None,
 ) -> tuple[str, int]:
     messages = db.session.scalars(
         select(Message).where(Message.case_id == case.id).order_by(Message.id)
@@ -110,17 +116,23 @@ def _render_case(
         reply=reply or ReplyForm(formdata=None),
         leave=ConfirmForm(formdata=None),
         sent=sent,
+        fingerprint_form=FingerprintForm(formdata=None, share_fingerprints=case.share_fingerprints),
+        fingerprint_count=fingerprints.count(db.session, case.id),
+        fingerprint_problems=fingerprint_problems or [],
+        fingerprints_kept=fingerprints_kept or [],
+        fingerprints_saved=session.pop("fingerprints_saved", None),
+        max_fingerprints=current_app.config["PORTAL_FINGERPRINT_MAX"],
     ), status
 
 
 @bp.get("/status/case")
 def status_case() -> ResponseReturnValue:
-    case = _open_case()
+    case = open_case()
     if case is None:
         return redirect(url_for("public.status"), code=303)
     waiting = _reply_draft()
     reply = ReplyForm(formdata=None, body=waiting) if waiting else None
-    return _render_case(case, reply=reply, sent=bool(session.pop("reply_sent", False)))
+    return render_case(case, reply=reply, sent=bool(session.pop("reply_sent", False)))
 
 
 @bp.post("/status/case/reply")
@@ -129,7 +141,7 @@ def status_case() -> ResponseReturnValue:
 def status_reply() -> ResponseReturnValue:
     if from_another_site():
         return redirect(url_for("public.status"), code=303)
-    case = _open_case()
+    case = open_case()
     if case is None:
         draft = (request.form.get("body") or "").strip()
         if not draft:
@@ -144,7 +156,7 @@ def status_reply() -> ResponseReturnValue:
         return redirect(url_for("public.status"), code=303)
     form = ReplyForm()
     if not form.validate():
-        return _render_case(case, reply=form, status=400)
+        return render_case(case, reply=form, status=400)
     try:
         casework.add_victim_message(db.session, case, form.cleaned_body)
     except WorkflowError:
@@ -155,7 +167,7 @@ def status_reply() -> ResponseReturnValue:
                 "If you need help again, please file a new report."
             )
         ]
-        return _render_case(case, reply=form, status=400)
+        return render_case(case, reply=form, status=400)
     _forget_reply()
     db.session.commit()
     session["reply_sent"] = True
@@ -164,7 +176,7 @@ def status_reply() -> ResponseReturnValue:
 
 @bp.route("/status/case/withdraw", methods=["GET", "POST"])
 def status_withdraw() -> ResponseReturnValue:
-    case = _open_case()
+    case = open_case()
     if case is None:
         return redirect(url_for("public.status"), code=303)
     form = ConfirmForm()

@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -66,6 +66,9 @@ class KeyRing:
     keys: dict[str, bytes]
     primary_id: str
     accept_unbound: bool = True  # PORTAL_UNBOUND_VALUES=open|refuse
+    # One cipher per key: building it is most of the cost of opening a short value, and a
+    # fingerprint search opens thousands.
+    _ciphers: dict[str, AESGCM] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def parse(cls, setting: str, accept_unbound: bool = True) -> KeyRing:
@@ -92,10 +95,13 @@ class KeyRing:
         return cls(keys=keys, primary_id=primary, accept_unbound=accept_unbound)
 
     def _open_key(self, key_id: str) -> AESGCM:
-        try:
-            return AESGCM(self.keys[key_id])
-        except KeyError:
-            raise DecryptionError(f"no key with id {key_id!r} in the ring") from None
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            try:
+                cipher = self._ciphers[key_id] = AESGCM(self.keys[key_id])
+            except KeyError:
+                raise DecryptionError(f"no key with id {key_id!r} in the ring") from None
+        return cipher
 
     def encrypt_text(self, plaintext: str, purpose: str, row: str | None = None) -> str:
         """Seal text for a column (``purpose``) and, when given, the row it belongs to."""
@@ -103,7 +109,7 @@ class KeyRing:
             (TEXT_PREFIX, purpose) if row is None else (BOUND_PREFIX, _bound(purpose, row))
         )
         nonce = os.urandom(12)
-        sealed = AESGCM(self.keys[self.primary_id]).encrypt(
+        sealed = self._open_key(self.primary_id).encrypt(
             nonce, plaintext.encode("utf-8"), aad.encode("utf-8")
         )
         return f"{prefix}.{self.primary_id}.{_b64e(nonce + sealed)}"
@@ -145,7 +151,7 @@ class KeyRing:
     def encrypt_bytes(self, data: bytes, purpose: str) -> bytes:
         nonce = os.urandom(12)
         kid = self.primary_id.encode("ascii")
-        sealed = AESGCM(self.keys[self.primary_id]).encrypt(nonce, data, purpose.encode("ascii"))
+        sealed = self._open_key(self.primary_id).encrypt(nonce, data, purpose.encode("ascii"))
         return FILE_MAGIC + bytes([len(kid)]) + kid + nonce + sealed
 
     def bytes_key_id(self, blob: bytes) -> str | None:
@@ -265,6 +271,17 @@ def lookup_digest(purpose: str, value: str) -> str:
     """Keyed hash for finding equal values (links, client addresses) without storing them."""
     message = purpose.encode("ascii") + b"\x00" + value.encode("utf-8")
     return hmac.new(_secrets().lookup_key, message, hashlib.sha256).hexdigest()
+
+
+def lookup_numbers(purpose: str, values: list[str]) -> list[int]:
+    """Keyed hashes as signed 64-bit numbers, for indexed columns searched by equality."""
+    keyed = hmac.new(_secrets().lookup_key, purpose.encode("ascii") + b"\x00", hashlib.sha256)
+    found = []
+    for value in values:
+        one = keyed.copy()
+        one.update(value.encode("utf-8"))
+        found.append(int.from_bytes(one.digest()[:8], "big", signed=True))
+    return found
 
 
 def audit_mac(message: bytes) -> str:

@@ -16,6 +16,7 @@ from portal.extensions import Model, Session, rows_changed, table_of
 from portal.models import (
     Case,
     Draft,
+    Fingerprint,
     Link,
     Message,
     Note,
@@ -37,6 +38,7 @@ ENCRYPTED_COLUMNS = (
     (OutboxMessage, ("message", "recipients")),
     (Target, ("label",)),
     (TakedownRequest, ("answer",)),
+    (Fingerprint, ("pdq",)),
 )
 
 

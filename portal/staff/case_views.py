@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.links.platforms import first_channel
 from portal.models import Case, Staff, utcnow
 from portal.security.sanitize import TextRefused, clean_field
-from portal.staff import bp, export_views
+from portal.staff import bp, export_views, fingerprint_views
 from portal.staff.desk_forms import AnswerForm, TakedownRequestForm
 from portal.staff.file_views import REVEALED
 from portal.staff.forms import (
@@ -159,6 +159,7 @@ def case_detail(case_ref: str) -> str:
         revealed=set(session.get(REVEALED, [])),
         now=utcnow(),
         case_open=case.status in OPEN_STATUSES,
+        **fingerprint_views.case_context(case, staff),
     )
 
 

@@ -43,6 +43,8 @@ CUSTODY_ACTIONS = {
     "case.note": _l("Internal note written"),
     "case.message": _l("Message sent to the victim"),
     "victim.message": _l("Message from the victim"),
+    "victim.fingerprints": _l("Image fingerprints added or sharing choice changed by the victim"),
+    "case.fingerprints_exported": _l("Image fingerprints exported for blocking re-uploads"),
     "case.hold": _l("Legal hold changed"),
     "case.exported": _l("Evidence package exported"),
     "case.receipt_reissued": _l("Receipt issued again"),

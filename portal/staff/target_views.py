@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from portal import choices
 from portal.cases import paging
 from portal.cases.workflow import WorkflowError
+from portal.evidence import fingerprints
 from portal.extensions import db
 from portal.links.platforms import first_channel
 from portal.models import TakedownRequest, Target, utcnow
@@ -138,6 +139,7 @@ def target_detail(target_id: int) -> str:
         now=utcnow(),
         first_channel=first_channel,
         escalation_due=states.escalation_due,
+        image_matches=fingerprints.related(db.session, sorted({link.case_id for link in links})),
     )
 
 

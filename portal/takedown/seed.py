@@ -26,12 +26,13 @@ from portal.extensions import Session, table_of
 from portal.links import targets
 from portal.links.platforms import PLATFORMS
 from portal.models import Case, Link, Staff, TakedownRequest, utcnow
+from portal.models.ids import Ids
 from portal.models.sealed import row_identity
 from portal.security import crypto
 from portal.stats import rebuild as stats_rebuild
 from portal.takedown import states
 from portal.takedown.seed_pool import Pool, PoolTarget, build_pools
-from portal.takedown.seed_rows import Counts, Ids, Request, insert_batch, write_counts
+from portal.takedown.seed_rows import Counts, Request, insert_batch, write_counts
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 MONTH = timedelta(days=30)

@@ -11,48 +11,15 @@ inserts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import Table, Text, bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy import Table, Text, bindparam, case, insert, or_, update
 
 from portal.extensions import Session, table_of
 from portal.models import Link, LinkEvent, TakedownRequest, Target
-
-_BLOCK = 5000
-
-
-class Ids:
-    """Ids for new rows of one table, reserved a block at a time."""
-
-    def __init__(self, session: Session, table: Table) -> None:
-        self.session = session
-        self.table = table
-        self.block: Iterator[int] = iter(())
-        self.high = 0
-
-    def _reserve(self) -> Iterator[int]:
-        if self.session.get_bind().dialect.name == "postgresql":
-            reserved = self.session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
-                ),
-                {"t": self.table.name, "n": _BLOCK},
-            ).all()
-            return iter(reserved)
-        first = max(self.session.scalar(select(func.max(self.table.c.id))) or 0, self.high) + 1
-        self.high = first + _BLOCK - 1
-        return iter(range(first, self.high + 1))
-
-    def next(self) -> int:
-        found = next(self.block, None)
-        if found is None:
-            self.block = self._reserve()
-            found = next(self.block)
-        return found
 
 
 @dataclass
