@@ -10,7 +10,7 @@ BENCH_ARGS ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test run test e2e stress loadtest flood browser-deps lint format \
+.PHONY: help install install-test run test e2e stress loadtest flood browser-deps lint format bench-fingerprints \
 	i18n-extract \
 	i18n-update i18n-compile db-upgrade bench clean
 
@@ -84,6 +84,9 @@ format: install-test ## Apply ruff formatting
 
 bench: install-test i18n-compile ## Benchmark table (gunicorn, bare Flask ceiling, queue at scale)
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+bench-fingerprints: install-test i18n-compile ## Fingerprint matching at 1,000,000 stored (PostgreSQL)
+	$(BIN)/python scripts/bench_fingerprints.py --fingerprints 1000000 --cases 20000 $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, node modules, compiled catalogs and test artifacts
 	rm -rf $(VENV) node_modules artifacts translations/*/LC_MESSAGES/*.mo
