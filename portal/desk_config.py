@@ -63,11 +63,12 @@ def _smtp_url(env: Mapping[str, str]) -> str | None:
 def _mail_from(env: Mapping[str, str], production: bool, smtp_url: str | None) -> str | None:
     sender = (env.get("PORTAL_MAIL_FROM") or "").strip()
     if "@" not in (sender or "@") or any(char in sender for char in "\r\n\0"):
-        raise ConfigError("PORTAL_MAIL_FROM must be one address, e.g. takedown@example.org")
+        raise ConfigError("PORTAL_MAIL_FROM must be one address, e.g. notice@mail.example.org")
     if not sender and production and smtp_url:
         raise ConfigError(
             "PORTAL_SMTP_URL is set but PORTAL_MAIL_FROM is not: name the address the portal's "
-            "e-mail comes from, e.g. PORTAL_MAIL_FROM='신고지원 <takedown@example.org>'"
+            "e-mail comes from, e.g. PORTAL_MAIL_FROM=notice@mail.example.org (a neutral one: "
+            "victims' notices come from it too)"
         )
     return sender or (None if production else DEV_MAIL_FROM)
 

@@ -86,3 +86,13 @@ def neighbours(band: int) -> list[int]:
     its 16 one-bit neighbours finds every match within 31: exact, not a sample.
     """
     return [band] + [band ^ (1 << bit) for bit in range(BAND_BITS)]
+
+
+def two_bits_away(band: int) -> list[int]:
+    """Every value exactly two bits from the band's: with the probe above, what tells a
+    candidate's band apart as 0, 1, 2 or at least 3 bits from ours (the lower bound)."""
+    return [
+        band ^ (1 << low) ^ (1 << high)
+        for low in range(BAND_BITS)
+        for high in range(low + 1, BAND_BITS)
+    ]

@@ -57,6 +57,18 @@ CUSTODY_ACTIONS = {
     "takedown.answered": _l("Platform's answer recorded"),
     "takedown.rechecked": _l("Link checked again"),
 }
+# What each detail kept from the audit entry means (portal.evidence.export_content).
+CUSTODY_DETAILS = {
+    "file": _l("File"),
+    "position": _l("Position"),
+    "old": _l("Before"),
+    "new": _l("After"),
+    "status": _l("Outcome"),
+    "channel": _l("Channel"),
+    "links": _l("Links"),
+    "hold": _l("Legal hold"),
+    "notes": _l("Internal notes included"),
+}
 CUSTODY_ACTORS = {
     "victim": _l("The victim"),
     "system": _l("The portal"),
@@ -100,6 +112,7 @@ def _report(content: export_content.ExportContent, **context: object) -> str:
             lang=content.case.language,
             action_labels={code: str(label) for code, label in CUSTODY_ACTIONS.items()},
             actor_labels={code: str(label) for code, label in CUSTODY_ACTORS.items()},
+            detail_labels={code: str(label) for code, label in CUSTODY_DETAILS.items()},
             org_name=current_app.config.get("PORTAL_ORG_NAME"),
             **context,
         )

@@ -16,11 +16,10 @@ from portal.choices import REQUEST_CHANNELS
 from portal.extensions import db
 from portal.mail import compose, outbox
 from portal.models import TakedownRequest, Target, utcnow
-from portal.security import audit
 from portal.staff.desk_forms import KOREA, moment_of
 from portal.staff.guards import current_staff
 from portal.staff.target_views import request_note
-from portal.takedown import requests
+from portal.takedown import drafting, requests
 
 
 class NoticeForm(FlaskForm):
@@ -73,7 +72,7 @@ def deliver(
     action = request.form.get("do", "")
     staff = current_staff()
     if action == "txt":
-        audit.record(db.session, "notice.downloaded", staff=staff, links=len(chosen), kind="txt")
+        drafting.record_for_cases(db.session, "notice.downloaded", staff, chosen, kind="txt")
         db.session.commit()
         text = f"{subject}\n\n{body}".replace("\n", "\r\n")
         return _attachment(text.encode("utf-8"), "text/plain; charset=utf-8", _file_name("txt"))
@@ -108,7 +107,7 @@ def _by_mail(
         raise WorkflowError("bad_address") from None
     staff = current_staff()
     if action == "eml":
-        audit.record(db.session, "notice.downloaded", staff=staff, links=len(chosen), kind="eml")
+        drafting.record_for_cases(db.session, "notice.downloaded", staff, chosen, kind="eml")
         db.session.commit()
         return _attachment(compose.eml_bytes(message), "message/rfc822", _file_name("eml"))
     if not config.get("PORTAL_SMTP_URL"):

@@ -15,7 +15,6 @@ from portal.cases.workflow import WorkflowError
 from portal.extensions import db
 from portal.links.platforms import NOTICE_CHANNELS, first_channel
 from portal.models import Link, Target, utcnow
-from portal.security import audit
 from portal.security.sanitize import TextRefused, clean_field
 from portal.staff import bp
 from portal.staff.case_views import workflow_message
@@ -89,13 +88,12 @@ def _preview(
     except WorkflowError as problem:
         flash(workflow_message(problem.reason), "error")
         return redirect(back, code=303)
-    audit.record(
+    drafting.record_for_cases(
         db.session,
         "notice.generated",
-        staff=current_staff(),
+        current_staff(),
+        draft.link_ids,
         target=target.id if target else None,
-        links=len(draft.link_ids),
-        cases=draft.case_count,
         channel=channel,
         language=language,
         victim=draft.victim_included,

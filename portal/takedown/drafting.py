@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -14,7 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from portal.cases.workflow import WorkflowError
 from portal.extensions import Session
-from portal.models import Case, Link
+from portal.models import Case, Link, Staff
+from portal.security import audit
 from portal.takedown import notices
 
 KOREA = ZoneInfo("Asia/Seoul")
@@ -123,3 +125,22 @@ def draft_notice(
         today=today,
     )
     return Draft(notice, tuple(link.id for link in links), len(cases), victim is not None)
+
+
+def record_for_cases(
+    session: Session, action: str, staff: Staff, link_ids: Iterable[int], **detail: Any
+) -> None:
+    """One audit entry for each case whose links a notice holds, so every case's custody log
+    (the police export reads it) shows that a notice with its links was written or taken."""
+    wanted = list(link_ids)
+    rows = session.execute(
+        select(Case.case_ref, func.count(Link.id))
+        .join(Link, Link.case_id == Case.id)
+        .where(Link.id.in_(wanted))
+        .group_by(Case.case_ref)
+        .order_by(Case.case_ref)
+    ).all()
+    for case_ref, count in rows:
+        audit.record(
+            session, action, staff=staff, case_ref=case_ref, links=count, cases=len(rows), **detail
+        )

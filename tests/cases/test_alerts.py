@@ -130,8 +130,9 @@ def test_the_alert_is_in_korean_and_english(make_app, smtp_server):
     case_ref = _urgent_filing(app.test_client())
     send_outbox(app)
     ((_to, message, body),) = mails(smtp_server)
-    assert message["Subject"] == f"긴급 신고 {case_ref} / Urgent case {case_ref}"
-    assert body.index(f"긴급 신고가 들어왔어요: {case_ref}.") < body.index("An urgent case")
+    assert message["Subject"] == f"[긴급] 신고 {case_ref} / Urgent case {case_ref}"
+    korean = f"긴급 신고가 들어왔어요. 접수번호: {case_ref}"
+    assert body.index(korean) < body.index("An urgent case")
 
 
 def test_alerts_run_refuses_without_smtp(make_app, smtp_server):

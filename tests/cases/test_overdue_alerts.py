@@ -54,7 +54,7 @@ def test_one_mail_to_the_assignee_then_nothing_until_a_new_deadline(make_app, sm
     assert send_outbox(app) == "sent 1, retry 0, failed 0, uncertain 0"
     ((to, message, body),) = mails(smtp_server)
     assert to == ["worker@example.org"]
-    assert message["Subject"] == f"기한이 지난 신고 {ref} / Overdue case {ref}"
+    assert message["Subject"] == f"[기한 초과] 신고 {ref} / Overdue case {ref}"
     assert f"{STAFF_URL}/staff/cases/{ref}" in body and "Secret words." not in body
 
     assert _run(app).startswith("queued 0")  # the same deadline: nothing more

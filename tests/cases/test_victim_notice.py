@@ -57,7 +57,7 @@ def test_korean_notice_names_nothing_and_comes_from_a_bare_address(app, smtp_ser
     assert to == [VICTIM]
     assert message["From"] == "support-desk@example.org"
     assert message["Subject"] == "새 소식이 있어요"
-    assert "확인 코드를 받으셨던 웹사이트에서" in body
+    assert "확인 코드를 받으신 웹사이트에서" in body
     raw = smtp_server.recorder.received[0].content.decode("ascii")
     for hidden in (ORG, "신고", "성범죄", "디지털", case_ref, STAFF_TEXT, "http", "deepfake"):
         assert hidden not in body + str(message["Subject"]) + str(message["From"])

@@ -64,6 +64,12 @@ def test_every_match_within_31_bits_is_found_and_32_is_not(app):
         assert [f.distance for f in fingerprints.find(db.session, pdq_of(hardest))] == [31]
         assert fingerprints.find(db.session, pdq_of(outside)) == []
         assert fingerprints.find(db.session, pdq_of(hardest), threshold=30) == []
+        # The database's lower bound counts a band 3 or more bits off as 3: every shape of
+        # 31, however the flips fall into bands, must still come through.
+        for shape in ([3] * 10 + [1] + [0] * 5, [4] * 7 + [3] + [0] * 8, [16] + [1] * 15):
+            near = flipped(base, spread_flips(rng, shape))
+            assert distance(base, near) == 31
+            assert [f.distance for f in fingerprints.find(db.session, pdq_of(near))] == [31]
 
 
 def test_matching_equals_a_brute_force_comparison(app):
