@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import func, select
 
+from portal.evidence import export
 from portal.evidence.files import EXTENSIONS
 from portal.extensions import Session
 from portal.models import (
@@ -29,7 +30,19 @@ from portal.models import (
 )
 
 # Audit details worth showing an investigator; the rest (ids, hashes of forms) is noise.
-CUSTODY_DETAIL = ("file", "position", "old", "new", "status", "channel", "links", "hold", "notes")
+CUSTODY_DETAIL = (
+    "file",
+    "position",
+    "old",
+    "new",
+    "status",
+    "channel",
+    "links",
+    "hold",
+    "notes",
+    "files",
+    "manifest_sha256",
+)
 
 
 @dataclass(frozen=True)
@@ -242,3 +255,25 @@ def collect(session: Session, case: Case, include_notes: bool) -> ExportContent:
         notes=_entries(session, Note, case) if include_notes else None,
         custody=custody(session, case.case_ref),
     )
+
+
+def text_members(content: ExportContent) -> list[export.Member]:
+    """links.txt, messages.txt and (when asked for) notes.txt."""
+
+    def lines(entries: list[Entry], victim: str, staff: str) -> str:
+        # Every line of a body is indented, so no text typed into a message can pass for the
+        # dated header of another one.
+        return "\n\n".join(
+            f"[{entry.at.isoformat(timespec='seconds')}] "
+            f"{victim if entry.from_victim else (entry.author or staff)}\n"
+            + "\n".join("    " + line for line in entry.body.splitlines())
+            for entry in entries
+        )
+
+    members: list[export.Member] = []
+    links = "\n".join(link.url for link in content.links)
+    members.append(export.text_member("links.txt", links + ("\n" if links else "")))
+    members.append(export.text_member("messages.txt", lines(content.messages, "victim", "staff")))
+    if content.notes is not None:
+        members.append(export.text_member("notes.txt", lines(content.notes, "-", "portal")))
+    return members

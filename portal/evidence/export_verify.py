@@ -8,6 +8,7 @@ runs on an investigator's computer with only this package installed, and
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import struct
@@ -26,6 +27,7 @@ from portal.security.signing import SigningKeyError, parse_public, verifies
 # A manifest or signature bigger than this is not one of ours.
 MAX_MANIFEST = 4 * 1024 * 1024
 READ = 1024 * 1024
+MAX_KEY_FILE = 16 * 1024
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
 
 
@@ -37,13 +39,17 @@ class Verdict:
     case: str | None = None
 
 
+class _TooLarge(Exception):
+    pass
+
+
 def _small(archive: zipfile.ZipFile, name: str) -> bytes | None:
     try:
         info = archive.getinfo(name)
     except KeyError:
         return None
     if info.file_size > MAX_MANIFEST:
-        return None
+        raise _TooLarge(name)
     with archive.open(info) as handle:
         return handle.read(MAX_MANIFEST + 1)[:MAX_MANIFEST]
 
@@ -79,29 +85,79 @@ def _listed(document: Any) -> list[dict[str, Any]] | None:
     return files
 
 
+# What the portal writes for every member: a regular file readable by all, streamed (a data
+# descriptor follows the bytes), maybe a UTF-8 name. Anything else was made by another tool.
+FILE_MODE = 0o644 << 16
+STREAMED = 0x08
+UTF8_NAME = 0x800
+# A genuine export holds a few dozen members; refusing more before zipfile reads the
+# directory keeps a crafted one from taking the memory of a million entries.
+MAX_ENTRIES = 10_000
+
+
+def _member_problem(info: zipfile.ZipInfo) -> str | None:
+    """What the central directory says of a member that the portal never writes."""
+    if info.comment or info.extra:
+        return "carries a comment or extra data the portal never writes"
+    if info.external_attr != FILE_MODE or info.internal_attr or info.volume:
+        return "is not a plain file (a link, a folder or odd attributes)"
+    if info.flag_bits & ~UTF8_NAME != STREAMED:
+        return "has header flags the portal never writes"
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return "uses a compression the portal never writes"
+    return None
+
+
 def _entry_end(handle: IO[bytes], info: zipfile.ZipInfo) -> int | None:
-    """Where a member's bytes end (local header, name, extra, data, descriptor), or None when
-    its local header is not where the central directory says, or names another file."""
+    """Where a member's bytes end (local header, name, data, descriptor), or None when its
+    local header or data descriptor says anything the central directory does not: tools
+    reading from the front must see the very same files as tools reading the directory."""
     handle.seek(info.header_offset)
     header = handle.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
         return None
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    (_version, flags, method, when, day, crc, packed, size, name_length, extra_length) = (
+        struct.unpack("<HHHHHIIIHH", header[4:30])
+    )
+    if (flags, method, extra_length, crc, packed, size) != (
+        info.flag_bits,
+        info.compress_type,
+        0,
+        0,
+        0,
+        0,
+    ) or _dos_time(day, when) != info.date_time:
+        return None
     if handle.read(name_length) != info.filename.encode("utf-8"):
         return None
-    end = info.header_offset + 30 + name_length + extra_length + info.compress_size
-    if info.flag_bits & 0x08:  # a data descriptor follows (a streamed ZIP)
-        handle.seek(end)
-        signed = handle.read(4) == b"PK\x07\x08"
-        large = max(info.file_size, info.compress_size) >= 0xFFFFFFFF
-        end += (4 if signed else 0) + (20 if large else 12)
-    return end
+    end = info.header_offset + 30 + name_length + info.compress_size
+    handle.seek(end)
+    descriptor = handle.read(16)
+    if descriptor[:4] != b"PK\x07\x08" or struct.unpack("<III", descriptor[4:16]) != (
+        info.CRC,
+        info.compress_size,
+        info.file_size,
+    ):
+        return None
+    return end + 16
+
+
+def _dos_time(day: int, when: int) -> tuple[int, int, int, int, int, int]:
+    return (
+        (day >> 9) + 1980,
+        (day >> 5) & 0xF,
+        day & 0x1F,
+        when >> 11,
+        (when >> 5) & 0x3F,
+        (when & 0x1F) * 2,
+    )
 
 
 def _layout_problem(archive: zipfile.ZipFile) -> str | None:
     """An export is its members back to back from byte 0, then the directory, then the end
     record, and nothing else: a forged ZIP put in front of or inside a genuine one, which
-    tools reading from the front would extract, is refused."""
+    tools reading from the front would extract, is refused, and so is any member whose
+    headers say more than the portal writes (a link, a comment, hidden extra bytes)."""
     handle = archive.fp
     if handle is None or archive.comment:
         return "the ZIP has a comment or cannot be read"
@@ -109,6 +165,9 @@ def _layout_problem(archive: zipfile.ZipFile) -> str | None:
     for info in sorted(archive.infolist(), key=lambda item: item.header_offset):
         if info.header_offset != expected:
             return f"{info.filename}: not where an export puts it (bytes added before or between)"
+        odd = _member_problem(info)
+        if odd:
+            return f"{info.filename}: {odd}"
         end = _entry_end(handle, info)
         if end is None:
             return f"{info.filename}: its local header does not match the directory"
@@ -116,9 +175,26 @@ def _layout_problem(archive: zipfile.ZipFile) -> str | None:
     handle.seek(0, 2)
     size = handle.tell()
     handle.seek(size - 22)
-    if expected != archive.start_dir or handle.read(4) != b"PK\x05\x06":
+    record = handle.read(22)
+    count = len(archive.infolist())
+    if (
+        expected != archive.start_dir
+        or record[:4] != b"PK\x05\x06"
+        or struct.unpack("<HHHH", record[4:12]) != (0, 0, count, count)
+    ):
         return "the ZIP holds bytes outside its files (added between or after them)"
     return None
+
+
+def _too_many_entries(handle: IO[bytes]) -> bool:
+    handle.seek(0, 2)
+    size = handle.tell()
+    if size < 22:
+        return False  # zipfile says what is wrong with it
+    handle.seek(size - 22)
+    record = handle.read(22)
+    handle.seek(0)
+    return record[:4] == b"PK\x05\x06" and struct.unpack("<H", record[10:12])[0] > MAX_ENTRIES
 
 
 def _check(archive: zipfile.ZipFile, public: Ed25519PublicKey) -> Verdict:
@@ -131,6 +207,8 @@ def _check(archive: zipfile.ZipFile, public: Ed25519PublicKey) -> Verdict:
     try:
         manifest = _small(archive, MANIFEST)
         signature = _small(archive, SIGNATURE)
+    except _TooLarge as large:
+        return Verdict(False, f"{large}: far larger than an export's")
     except DAMAGED:
         return Verdict(False, f"{MANIFEST}: damaged")
     if manifest is None:
@@ -164,8 +242,18 @@ def _check(archive: zipfile.ZipFile, public: Ed25519PublicKey) -> Verdict:
 
 def verify(source: str | Path | IO[bytes], public: Ed25519PublicKey) -> Verdict:
     """Check one export; a damaged member is named (its CRC no longer matches)."""
+    if isinstance(source, str | Path) and not Path(source).is_file():
+        return Verdict(False, "not a regular file")
     try:
-        with zipfile.ZipFile(source) as archive:
+        with contextlib.ExitStack() as stack:
+            handle = (
+                stack.enter_context(open(source, "rb"))
+                if isinstance(source, str | Path)
+                else source
+            )
+            if _too_many_entries(handle):
+                return Verdict(False, f"the ZIP lists more than {MAX_ENTRIES:,} files")
+            archive = stack.enter_context(zipfile.ZipFile(handle))
             return _check(archive, public)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as problem:
         return Verdict(False, f"not a readable ZIP file ({problem.__class__.__name__})")
@@ -175,7 +263,14 @@ def read_public_key(value: str) -> Ed25519PublicKey:
     """A key given on the command line: the base64 line, PEM text, or a file holding either."""
     path = Path(value)
     if len(value) < 4096 and path.is_file():
-        value = path.read_text("utf-8")
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_KEY_FILE + 1)
+        except OSError as problem:
+            raise SigningKeyError(f"cannot read {value}: {problem.strerror}") from None
+        if len(raw) > MAX_KEY_FILE:
+            raise SigningKeyError(f"{value} is far larger than a public key")
+        value = raw.decode("utf-8", "replace")
     return parse_public(value)
 
 

@@ -100,6 +100,11 @@ def fingerprint(private_or_public: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
 
 
+def is_development_key() -> bool:
+    """Whether exports are signed with the key derived for development (not evidence)."""
+    return not (current_app.config.get(SETTING) or "").strip()
+
+
 def configured_key() -> Ed25519PrivateKey:
     """The app's signing key; raises SigningKeyError when production has none."""
     config = current_app.config

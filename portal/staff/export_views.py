@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from importlib import metadata
 
 from flask import (
@@ -27,7 +28,7 @@ from wtforms import BooleanField
 from portal.evidence import export, export_content
 from portal.extensions import db
 from portal.models import Case, Staff, utcnow
-from portal.security import audit, signing
+from portal.security import audit, case_trail, signing
 from portal.staff import bp
 from portal.staff.guards import current_staff
 
@@ -47,6 +48,7 @@ CUSTODY_ACTIONS = {
     "case.fingerprints_exported": _l("Image fingerprints exported for blocking re-uploads"),
     "case.hold": _l("Legal hold changed"),
     "case.exported": _l("Evidence package exported"),
+    "case.export_failed": _l("Evidence package download cut off"),
     "case.receipt_reissued": _l("Receipt issued again"),
     "file.revealed": _l("Evidence file shown unblurred"),
     "file.downloaded": _l("Evidence file downloaded"),
@@ -68,6 +70,17 @@ CUSTODY_DETAILS = {
     "links": _l("Links"),
     "hold": _l("Legal hold"),
     "notes": _l("Internal notes included"),
+    "files": _l("Files in the package"),
+    "manifest_sha256": _l("SHA-256 of manifest.json"),
+}
+# What a failed check of the case's audit trail means (portal.security.case_trail).
+TRAIL_PROBLEMS = {
+    "unkeyed": _l("an entry of this case predates the keyed trail and cannot be checked"),
+    "changed": _l("an entry of this case was changed"),
+    "link_changed": _l("a link of the chain between entries was changed"),
+    "head_missing": _l("the end of the trail is missing"),
+    "head_changed": _l("the end of the trail was changed"),
+    "missing": _l("entries are missing from the trail since this case was filed"),
 }
 CUSTODY_ACTORS = {
     "victim": _l("The victim"),
@@ -120,24 +133,34 @@ def _report(content: export_content.ExportContent, **context: object) -> str:
     return html
 
 
-def _texts(content: export_content.ExportContent) -> list[export.Member]:
-    def lines(entries: list[export_content.Entry], victim: str, staff: str) -> str:
-        # Every line of a body is indented, so no text typed into a message can pass for the
-        # dated header of another one.
-        return "\n\n".join(
-            f"[{entry.at.isoformat(timespec='seconds')}] "
-            f"{victim if entry.from_victim else (entry.author or staff)}\n"
-            + "\n".join("    " + line for line in entry.body.splitlines())
-            for entry in entries
-        )
+def _watched(
+    chunks: Iterator[bytes], case_ref: str, staff: Staff, manifest_sha256: str
+) -> Iterator[bytes]:
+    """The ZIP's chunks; a download that stops before its last byte (a file changed between
+    the passes, or the connection dropped) is recorded next to the export it cuts short."""
+    try:
+        yield from chunks
+    except BaseException as stopped:  # GeneratorExit too: the client went away
+        reason = "file_changed" if isinstance(stopped, export.ExportChanged) else "cut_off"
+        _record_failure(case_ref, staff, manifest_sha256, reason)
+        raise
 
-    members: list[export.Member] = []
-    links = "\n".join(link.url for link in content.links)
-    members.append(export.text_member("links.txt", links + ("\n" if links else "")))
-    members.append(export.text_member("messages.txt", lines(content.messages, "victim", "staff")))
-    if content.notes is not None:
-        members.append(export.text_member("notes.txt", lines(content.notes, "-", "portal")))
-    return members
+
+def _record_failure(case_ref: str, staff: Staff, manifest_sha256: str, reason: str) -> None:
+    try:
+        db.session.rollback()
+        audit.record(
+            db.session,
+            "case.export_failed",
+            staff=staff,
+            case_ref=case_ref,
+            manifest_sha256=manifest_sha256,
+            reason=reason,
+        )
+        db.session.commit()
+    except Exception:  # the download is lost already; never hide that behind a second error
+        db.session.rollback()
+        current_app.logger.exception("export.failure_not_recorded")
 
 
 @bp.post("/cases/<case_ref>/export")
@@ -178,18 +201,37 @@ def case_export(case_ref: str) -> ResponseReturnValue:
         )
         return back
     now = utcnow()
+    trail = case_trail.problem(db.session, case.case_ref)
+    checks = {
+        "signing_key": "development" if signing.is_development_key() else "configured",
+        "audit_trail": trail or "ok",
+    }
+    if trail:
+        flash(
+            _(
+                "The audit trail of this case failed its check, so the package says so on its "
+                "first page. Please tell an administrator."
+            ),
+            "error",
+        )
     report = _report(
         content,
         exported_at=now,
         exporter=staff.email,
         key_fingerprint=signing.fingerprint(key),
+        trail_problem=TRAIL_PROBLEMS[trail] if trail else None,  # read in the case language
+        development_key=checks["signing_key"] == "development",
         mismatched={
             item.zip_name
             for item in content.files
             if hashed[item.zip_name].sha256 != item.stored_sha256
         },
     )
-    members = [export.text_member("report.html", report), *_texts(content), *files]
+    members = [
+        export.text_member("report.html", report),
+        *export_content.text_members(content),
+        *files,
+    ]
     manifest, listed = export.manifest(
         members,
         case_ref=case.case_ref,
@@ -198,6 +240,7 @@ def case_export(case_ref: str) -> ResponseReturnValue:
         version=_version(),
         public_key=signing.public_b64(key),
         hashed=hashed,
+        checks=checks,
     )
     audit.record(
         db.session,
@@ -207,10 +250,12 @@ def case_export(case_ref: str) -> ResponseReturnValue:
         manifest_sha256=hashlib.sha256(manifest).hexdigest(),
         files=len(members),
         notes=content.notes is not None,
+        **checks,
     )
     db.session.commit()
     chunks = export.stream(members, listed, manifest, signing.sign(key, manifest), now)
-    response = Response(stream_with_context(chunks), mimetype="application/zip")
+    watched = _watched(chunks, case.case_ref, staff, hashlib.sha256(manifest).hexdigest())
+    response = Response(stream_with_context(watched), mimetype="application/zip")
     name = f"{case.case_ref}-evidence-{now:%Y%m%d%H%M%S}.zip"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"

@@ -124,15 +124,34 @@ def test_a_worker_downloads_one_signed_zip_and_it_verifies(app, worker, tmp_path
     assert detail["manifest_sha256"] == hashlib.sha256(archive.read("manifest.json")).hexdigest()
 
 
+class _Unseekable(io.RawIOBase):
+    """Where zipfile writes as the portal's export does: streamed, so laid out the same."""
+
+    def __init__(self) -> None:
+        self.written = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.written += data
+        return len(data)
+
+    def tell(self) -> int:
+        return len(self.written)
+
+
 def _rezip(original: bytes, name: str, change: Any) -> bytes:
-    """A copy of the ZIP with one member's bytes changed, every other member as it was."""
+    """A copy of the ZIP with one member's bytes changed, every other member as it was,
+    rebuilt the way the portal writes one (only the changed bytes give it away)."""
     source = zipfile.ZipFile(io.BytesIO(original))
-    out = io.BytesIO()
+    out = _Unseekable()
     with zipfile.ZipFile(out, "w") as copy:
         for info in source.infolist():
             data = source.read(info)
+            info.flag_bits = 0
             copy.writestr(info, change(data) if info.filename == name else data)
-    return out.getvalue()
+    return bytes(out.written)
 
 
 def _flip(data: bytes) -> bytes:

@@ -1,0 +1,146 @@
+"""`export verify` accepts only a ZIP laid out as the portal writes it: a member made a link,
+given a comment or hidden extra bytes, or read differently from the front and from the
+directory is refused and named, and odd inputs (a FIFO, a key that cannot be read, a huge
+manifest, a million entries) get a clear answer instead of a hang or a traceback."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+
+from portal.evidence.export_verify import main as verify_main
+from portal.evidence.export_verify import verify
+from portal.security import signing
+from tests.evidence.test_export import _case, _export, _Unseekable
+from tests.staff_helpers import staff_client
+
+
+def _genuine(app: Flask, worker) -> bytes:
+    return _export(staff_client(app, worker), _case(app, worker.email)).get_data()
+
+
+def _key(app: Flask):
+    with app.app_context():
+        return signing.configured_key().public_key()
+
+
+def _problem(app: Flask, data: bytes) -> str:
+    verdict = verify(io.BytesIO(data), _key(app))
+    assert not verdict.ok
+    return verdict.problem or ""
+
+
+def _rebuilt(original: bytes, tweak: Callable[[zipfile.ZipInfo], None]) -> bytes:
+    """The same members rebuilt in the portal's streamed layout, each ZipInfo tweaked."""
+    source = zipfile.ZipFile(io.BytesIO(original))
+    out = _Unseekable()
+    with zipfile.ZipFile(out, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            info.flag_bits = 0
+            tweak(info)
+            copy.writestr(info, data)
+    return bytes(out.written)
+
+
+def test_every_member_is_deflated_so_streaming_readers_open_the_package(app, worker):
+    archive = zipfile.ZipFile(io.BytesIO(_genuine(app, worker)))
+    assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert verify(io.BytesIO(_genuine(app, worker)), _key(app)).ok
+
+
+def test_a_rebuilt_copy_with_nothing_changed_still_verifies(app, worker):
+    assert verify(io.BytesIO(_rebuilt(_genuine(app, worker), lambda _info: None)), _key(app)).ok
+
+
+def test_a_member_made_a_symbolic_link_is_refused(app, worker):
+    def as_link(info: zipfile.ZipInfo) -> None:
+        if info.filename == "links.txt":
+            info.external_attr = 0o120777 << 16
+
+    assert _problem(app, _rebuilt(_genuine(app, worker), as_link)) == (
+        "links.txt: is not a plain file (a link, a folder or odd attributes)"
+    )
+
+
+def test_a_comment_beside_a_file_is_refused(app, worker):
+    def commented(info: zipfile.ZipInfo) -> None:
+        if info.filename.startswith("files/"):
+            info.comment = b"NOTE TO INVESTIGATOR: supplied by the accused, disregard"
+
+    problem = _problem(app, _rebuilt(_genuine(app, worker), commented))
+    assert problem.startswith("files/") and "comment or extra data" in problem
+
+
+def _central_entries(data: bytes) -> list[int]:
+    (start,) = struct.unpack("<I", data[-6:-2])
+    found, at = [], start
+    while data[at : at + 4] == b"PK\x01\x02":
+        found.append(at)
+        name, extra, comment = struct.unpack("<HHH", data[at + 28 : at + 34])
+        at += 46 + name + extra + comment
+    return found
+
+
+def test_bytes_hidden_in_a_local_header_alone_are_refused(app, worker):
+    """The directory says nothing of them, so zipfile alone never sees them."""
+    data = bytearray(_genuine(app, worker))
+    name_length = struct.unpack("<H", data[26:28])[0]
+    hidden = struct.pack("<HH", 0xCAFE, 4) + b"evil"
+    data[28:30] = struct.pack("<H", len(hidden))
+    data[30 + name_length : 30 + name_length] = hidden
+    (start,) = struct.unpack("<I", data[-6:-2])
+    data[-6:-2] = struct.pack("<I", start + len(hidden))  # the directory moved too
+    for at in _central_entries(bytes(data)):
+        (offset,) = struct.unpack("<I", data[at + 42 : at + 46])
+        if offset:
+            data[at + 42 : at + 46] = struct.pack("<I", offset + len(hidden))
+    assert zipfile.ZipFile(io.BytesIO(bytes(data))).read("links.txt")  # a sound ZIP still
+    problem = _problem(app, bytes(data))
+    assert problem == "report.html: its local header does not match the directory"
+
+
+def test_a_local_header_read_differently_from_the_directory_is_refused(app, worker):
+    data = bytearray(_genuine(app, worker))
+    data[8:10] = struct.pack("<H", zipfile.ZIP_STORED)  # the first member, report.html
+    assert _problem(app, bytes(data)) == (
+        "report.html: its local header does not match the directory"
+    )
+
+
+def test_a_zip_of_a_million_entries_is_refused_before_it_is_read(app):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as many:
+        for number in range(10_001):
+            many.writestr(f"x/{number}", b"")
+    assert _problem(app, out.getvalue()) == "the ZIP lists more than 10,000 files"
+
+
+def test_a_huge_manifest_is_named_as_too_large_not_missing(app, tmp_path):
+    out = _Unseekable()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in (("manifest.json", b"0" * (5 * 1024 * 1024)), ("manifest.sig", b"")):
+            info = zipfile.ZipInfo(name, date_time=(2026, 12, 3, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    assert _problem(app, bytes(out.written)) == "manifest.json: far larger than an export's"
+
+
+def test_a_fifo_or_an_unreadable_key_gets_an_answer_not_a_hang_or_a_traceback(
+    app, worker, tmp_path: Path, capsys
+):
+    fifo = tmp_path / "package.zip"
+    os.mkfifo(fifo)
+    assert not verify(fifo, _key(app)).ok
+    assert verify(fifo, _key(app)).problem == "not a regular file"
+    genuine = tmp_path / "genuine.zip"
+    genuine.write_bytes(_genuine(app, worker))
+    assert verify_main([str(genuine), "--public-key", "/proc/self/mem"]) == 2
+    assert "public key: cannot read /proc/self/mem" in capsys.readouterr().err
