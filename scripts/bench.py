@@ -402,7 +402,14 @@ class Bench:
             finished = time.perf_counter()
             with db.engine.connect() as connection:
                 autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-                for table in ("cases", "links", "targets", "takedown_requests", "link_events"):
+                for table in (
+                    "cases",
+                    "links",
+                    "targets",
+                    "takedown_requests",
+                    "link_events",
+                    "stat_counts",
+                ):
                     autocommit.exec_driver_sql(f"VACUUM ANALYZE {table}")
             self.links = db.session.scalar(select(func.count()).select_from(Link)) or 0
             db.session.remove()

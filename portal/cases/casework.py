@@ -82,6 +82,7 @@ def add_victim_fingerprints(
         raise WorkflowError("finished")
     if prints:
         _require_content(case)
+        fingerprints.hold_matching_lock(session)
     now = utcnow()
     matched = fingerprints.add(session, case.id, prints, match_distance, now)
     shared = share and (bool(prints) or fingerprints.count(session, case.id) > 0)

@@ -169,6 +169,8 @@ def file_case(
         if earlier:
             raise DuplicateSubmission(earlier)
     now = utcnow()
+    if filing.fingerprints:
+        fingerprints.hold_matching_lock(session)  # before any write: see there
     target_ids = targets.ensure_targets(
         session, [targets.identify(item.parsed) for item in filing.links]
     )

@@ -131,6 +131,27 @@ def find(
     return found
 
 
+# Any number, as long as nothing else takes the same advisory lock.
+MATCHING_LOCK = 0x50_44_51  # "PDQ"
+
+
+def hold_matching_lock(session: Session) -> None:
+    """Until this transaction ends, no other one stores fingerprints.
+
+    Two reports of the same image filed at the same moment would otherwise each search
+    before the other's fingerprints are committed, and neither would find the other. On
+    PostgreSQL a transaction-scoped advisory lock makes the second search wait for the
+    first commit (READ COMMITTED: it then sees it); on SQLite a write that changes nothing
+    takes the database's one write lock now instead of at the insert, after the search.
+    Take it before any other write of the transaction, so a waiter holds no row lock that
+    the holder could need next.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MATCHING_LOCK})
+    else:
+        session.execute(text("UPDATE fingerprints SET quality = quality WHERE 0 = 1"))
+
+
 def band_columns(pdq: PDQ) -> dict[str, int]:
     keys = _band_keys(list(enumerate(pdq.bands())))
     return {f"band_{n}": key for n, key in enumerate(keys)}
@@ -146,6 +167,8 @@ def add(
     """Store a case's new fingerprints (skipping ones it already has) and link each to every
     other case's matching fingerprint. Returns the matches made."""
     now = now or utcnow()
+    if prints:
+        hold_matching_lock(session)
     held = {item.hex for item in stored(session, case_id)}
     made: list[FingerprintMatch] = []
     for pdq in prints:
