@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from portal.security.signing import generate
 from tests.e2e.support import (
     ARTIFACTS,
     CHROMIUM,
@@ -38,6 +39,9 @@ from tests.e2e.support import (
 )
 
 BIN = Path(sys.executable).parent
+# Exports are signed with a configured key, as in production (a derived development key
+# marks the report as not evidence).
+SIGNING_KEY, SIGNING_PUBLIC_KEY = generate()
 STAFF_EMAIL = "e2e-admin@example.org"
 STAFF_PASSWORD = "e2e correct horse battery staple"
 
@@ -114,6 +118,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         PORTAL_DATABASE_URL=f"sqlite:///{db_path}",
         PORTAL_EXIT_URL=EXIT_URL,
         PORTAL_PUBLIC_STATS="true",
+        PORTAL_SIGNING_KEY=SIGNING_KEY,
         **LIMITS,
     )
     flask = [str(BIN / "flask"), "--app", "portal"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pypdfium2
 import pytest
 
+from tests.e2e.conftest import SIGNING_KEY
 from tests.e2e.flows import DESCRIPTION, file_report, staff_sign_in
 from tests.e2e.support import ROOT, docs_picture
 
@@ -25,6 +26,7 @@ def _flask(portal, *args: str) -> subprocess.CompletedProcess[str]:
         PORTAL_ENV="development",
         PORTAL_INSTANCE_DIR=str(portal.db_path.parent),
         PORTAL_DATABASE_URL=f"sqlite:///{portal.db_path}",
+        PORTAL_SIGNING_KEY=SIGNING_KEY,
     )
     flask = Path(sys.executable).parent / "flask"
     return subprocess.run(
@@ -74,6 +76,7 @@ def test_the_police_export_verifies_and_prints_in_korean(new_context, portal, tm
     reader.set_content(report, wait_until="load")
     assert reader.get_attribute("html", "lang") == "ko"
     assert reader.locator("h1").inner_text() == "수사기관 제출용 증거 자료"
+    assert reader.locator("#development-key").count() == 0  # signed with a configured key
     pdf = reader.pdf(format="A4", print_background=True)
     document = pypdfium2.PdfDocument(pdf)
     text = "".join(page.get_textpage().get_text_range() for page in document)
