@@ -70,21 +70,19 @@ def add_victim_message(session: Session, case: Case, body: str) -> Message:
     return message
 
 
-def add_victim_fingerprints(
-    session: Session, case: Case, prints: list[PDQ], share: bool, match_distance: int
-) -> int:
+def add_victim_fingerprints(session: Session, case: Case, prints: list[PDQ], share: bool) -> int:
     """Fingerprints the victim made later on /status, and their choice about sharing them.
 
-    Returns how many other cases the new fingerprints match. A change of the sharing
-    choice alone is allowed on a finished case too (it only narrows what staff may do).
+    Returns how many fingerprints were new to the case. On a finished case sharing can only
+    be turned off (it narrows what staff may do), never on, and nothing can be added.
     """
-    if prints and case.status in {"closed", "withdrawn"}:
+    finished = case.status in {"closed", "withdrawn"}
+    if finished and (prints or (share and not case.share_fingerprints)):
         raise WorkflowError("finished")
     if prints:
         _require_content(case)
-        fingerprints.hold_matching_lock(session)
     now = utcnow()
-    matched = fingerprints.add(session, case.id, prints, match_distance, now)
+    added = fingerprints.store(session, case.id, prints, now)  # compared after the response
     shared = share and (bool(prints) or fingerprints.count(session, case.id) > 0)
     if prints:
         case.victim_unread = True
@@ -95,11 +93,11 @@ def add_victim_fingerprints(
             "victim.fingerprints",
             actor="victim",
             case_ref=case.case_ref,
-            added=len(prints),
+            added=len(added),
             share=shared,
         )
     case.share_fingerprints = shared
-    return len({match.match_case_id for match in matched})
+    return len(added)
 
 
 def set_legal_hold(session: Session, case: Case, actor: Staff, hold: bool, reason: str) -> None:

@@ -16,7 +16,6 @@ from portal.cases.triage import is_minor_involved, route
 from portal.choices import HARMS, HELP, PRIORITY_RANK, mask_of
 from portal.evidence import fingerprints, records
 from portal.evidence.files import CleanFile
-from portal.evidence.pdq import MATCH_DISTANCE
 from portal.extensions import Session, rows_changed
 from portal.links import targets
 from portal.links.platforms import PLATFORMS
@@ -152,7 +151,6 @@ def file_case(
     filing: Filing,
     upload_dir: str | None = None,
     hours: deadlines.Deadlines | None = None,
-    match_distance: int = MATCH_DISTANCE,
 ) -> Filed:
     """Store a new case with its links and files, route it, and return its one-time receipt.
     Files are written (encrypted) before the caller commits and removed if it does not."""
@@ -169,8 +167,6 @@ def file_case(
         if earlier:
             raise DuplicateSubmission(earlier)
     now = utcnow()
-    if filing.fingerprints:
-        fingerprints.hold_matching_lock(session)  # before any write: see there
     target_ids = targets.ensure_targets(
         session, [targets.identify(item.parsed) for item in filing.links]
     )
@@ -200,7 +196,8 @@ def file_case(
                     raise DuplicateSubmission(earlier) from None
             continue
         stored = _store_files(session, case, filing.files, upload_dir) if upload_dir else 0
-        matched = fingerprints.add(session, case.id, filing.fingerprints, match_distance, now)
+        # Compared with other cases after the victim's page is sent (fingerprint_matching).
+        fingerprints.store(session, case.id, filing.fingerprints, now)
         counters.adjust(session, None, "new")
         stats.case_filed(session, case)
         # Last, so a hot channel's row stays locked only for the commit that follows.
@@ -216,7 +213,6 @@ def file_case(
             language=case.language,
             files=stored,
             fingerprints=len(filing.fingerprints),
-            matched_cases=len({match.match_case_id for match in matched}),
         )
         alerts.urgent(session, case)  # queued with the filing: one e-mail, no content
         return Filed(case=case, receipt=receipt)

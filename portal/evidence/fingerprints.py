@@ -1,10 +1,11 @@
-"""Storing a case's image fingerprints and finding every other case whose images match.
+"""Storing a case's image fingerprints, the other cases whose images match, and erasing both.
 
-Each fingerprint is compared with every stored one at the match distance by multi-index
-hashing (portal.evidence.pdq.neighbours): 16 indexed band columns, 17 probes each, a lower
-bound that the database checks from the keyed bands, then the exact distance of what is left.
-The band columns hold keyed hashes of the band values and the hash itself is sealed, so the
-database alone does not say which images were reported.
+The hash itself is sealed like the victim's text, bound to its case; what the database can
+search on is 16 keyed band columns (portal.evidence.fingerprint_search), so the database
+alone does not say which images were reported. A report stores its fingerprints with
+``store``; they are compared with every other case's after the victim's page has been sent
+(portal.evidence.fingerprint_matching). ``add`` stores and compares at once, for seeding and
+for code that has no victim waiting.
 """
 
 from __future__ import annotations
@@ -12,33 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import (
-    ColumnElement,
-    Text,
-    TextClause,
-    delete,
-    func,
-    or_,
-    select,
-    text,
-    type_coerce,
-)
+from sqlalchemy import Text, delete, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
-from portal.evidence.pdq import BANDS, MATCH_DISTANCE, PDQ, distance, neighbours, two_bits_away
+from portal.evidence.fingerprint_search import PURPOSE, Found, band_columns, find
+from portal.evidence.pdq import MATCH_DISTANCE, PDQ
 from portal.extensions import Session, table_of
 from portal.models import Case, Fingerprint, FingerprintMatch, utcnow
 from portal.models.sealed import row_identity
 from portal.security import crypto
 
-PURPOSE = "fingerprint.pdq"
-
-
-@dataclass(frozen=True)
-class Found:
-    fingerprint_id: int
-    case_id: int
-    distance: int
+__all__ = ["PURPOSE", "Found", "Related", "add", "band_columns", "count", "erase", "find"]
 
 
 @dataclass(frozen=True)
@@ -52,109 +37,30 @@ class Related:
     matches: int
 
 
-def _band_keys(pairs: list[tuple[int, int]]) -> list[int]:
-    """The keyed value of each (band, value): what the band columns store and are searched by."""
-    return crypto.lookup_numbers("pdq-band", [f"{band}:{value}" for band, value in pairs])
-
-
-# Bands whose two-bit neighbours are looked up too. A candidate shares one band (within a
-# bit) with the probe; a random one is 2+ bits off in the 15 others and 3+ in most of these,
-# so its bound comes to 33 or more and the database drops it. More bands would drop a few
-# more candidates for many more keyed values to compute and send.
-FAR_BANDS = 4
-
-
-def _columns() -> list[ColumnElement[int]]:
-    table = table_of(Fingerprint)
-    return [table.c[f"band_{n}"] for n in range(BANDS)]
-
-
-def _listed(keys: list[int]) -> str:
-    # Written into the statement, not bound: PostgreSQL hashes a constant list (looked up
-    # once per candidate row, not scanned) and SQLite's parameter limit stays far away.
-    # Only integers this module computed are ever written.
-    return "(" + ",".join(str(int(key)) for key in keys) + ")"
-
-
-def _search(pdq: PDQ, threshold: int) -> TextClause:
-    """The condition for candidates whose lower bound is within ``threshold``.
-
-    Candidates are the rows with some band at most one bit from ours (the probe of radius 1:
-    at a million stored, about 4,000). Each band of a candidate is then known, from the keyed
-    values alone, to be 0, 1 or at least 2 bits from ours (0, 1, 2 or at least 3 for the first
-    FAR_BANDS); the sum is a lower bound of the distance, so the database drops nearly every
-    candidate and only the rest are opened and measured exactly.
-    """
-    probes, bounds = [], []
-    for n, band in enumerate(pdq.bands()):
-        far = two_bits_away(band) if n < FAR_BANDS else []
-        keys = _band_keys([(n, value) for value in neighbours(band) + far])
-        column = f"band_{n}"
-        probes.append(f"{column} IN {_listed(keys[:17])}")
-        steps = (
-            f"WHEN {column} = {int(keys[0])} THEN 0 WHEN {column} IN {_listed(keys[1:17])} THEN 1"
+def store(
+    session: Session, case_id: int, prints: list[PDQ], now: datetime | None = None
+) -> list[int]:
+    """Store a case's new fingerprints (skipping ones it already has), not yet compared.
+    Returns the new rows' ids."""
+    now = now or utcnow()
+    held = {item.hex for item in stored(session, case_id)}
+    rows = []
+    for pdq in prints:
+        if pdq.hex in held:
+            continue
+        held.add(pdq.hex)
+        rows.append(
+            Fingerprint(
+                case_id=case_id,
+                pdq=pdq.hex,
+                quality=pdq.quality,
+                created_at=now,
+                **band_columns(pdq),
+            )
         )
-        if far:
-            steps += f" WHEN {column} IN {_listed(keys[17:])} THEN 2 ELSE 3"
-        else:
-            steps += " ELSE 2"
-        bounds.append(f"CASE {steps} END")
-    return text(f"({' OR '.join(probes)}) AND ({' + '.join(bounds)}) <= {int(threshold)}")
-
-
-def find(
-    session: Session, pdq: PDQ, threshold: int = MATCH_DISTANCE, exclude_case: int | None = None
-) -> list[Found]:
-    """Every stored fingerprint within ``threshold`` bits of ``pdq``, nearest first."""
-    if not 0 <= threshold <= MATCH_DISTANCE:
-        raise ValueError("the band index finds every match only up to 31 bits")
-    table = table_of(Fingerprint)
-    query = select(table.c.id, table.c.case_id, type_coerce(table.c.pdq, Text)).where(
-        _search(pdq, threshold)
-    )
-    if exclude_case is not None:
-        query = query.where(table.c.case_id != exclude_case)
-    ring = crypto.ring()
-    wanted = pdq.value
-    found = []
-    # Every probe is a statement of its own: caching them would only fill the heap.
-    rows = session.execute(query, execution_options={"compiled_cache": None}).all()
-    for fingerprint_id, case_id, sealed in rows:
-        try:
-            stored = ring.decrypt_text(sealed, PURPOSE, row_identity("case_id", case_id))
-        except crypto.DecryptionError:
-            continue  # moved between cases or planted: it matches nothing
-        apart = distance(wanted, int(stored, 16))
-        if apart <= threshold:
-            found.append(Found(fingerprint_id, case_id, apart))
-    found.sort(key=lambda item: (item.distance, item.fingerprint_id))
-    return found
-
-
-# Any number, as long as nothing else takes the same advisory lock.
-MATCHING_LOCK = 0x50_44_51  # "PDQ"
-
-
-def hold_matching_lock(session: Session) -> None:
-    """Until this transaction ends, no other one stores fingerprints.
-
-    Two reports of the same image filed at the same moment would otherwise each search
-    before the other's fingerprints are committed, and neither would find the other. On
-    PostgreSQL a transaction-scoped advisory lock makes the second search wait for the
-    first commit (READ COMMITTED: it then sees it); on SQLite a write that changes nothing
-    takes the database's one write lock now instead of at the insert, after the search.
-    Take it before any other write of the transaction, so a waiter holds no row lock that
-    the holder could need next.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MATCHING_LOCK})
-    else:
-        session.execute(text("UPDATE fingerprints SET quality = quality WHERE 0 = 1"))
-
-
-def band_columns(pdq: PDQ) -> dict[str, int]:
-    keys = _band_keys(list(enumerate(pdq.bands())))
-    return {f"band_{n}": key for n, key in enumerate(keys)}
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
 
 
 def add(
@@ -164,36 +70,13 @@ def add(
     threshold: int = MATCH_DISTANCE,
     now: datetime | None = None,
 ) -> list[FingerprintMatch]:
-    """Store a case's new fingerprints (skipping ones it already has) and link each to every
-    other case's matching fingerprint. Returns the matches made."""
-    now = now or utcnow()
-    if prints:
-        hold_matching_lock(session)
-    held = {item.hex for item in stored(session, case_id)}
-    made: list[FingerprintMatch] = []
-    for pdq in prints:
-        if pdq.hex in held:
-            continue
-        held.add(pdq.hex)
-        matches = find(session, pdq, threshold, exclude_case=case_id)
-        row = Fingerprint(
-            case_id=case_id, pdq=pdq.hex, quality=pdq.quality, created_at=now, **band_columns(pdq)
-        )
-        session.add(row)
-        session.flush()
-        for match in matches:
-            link = FingerprintMatch(
-                fingerprint_id=row.id,
-                match_id=match.fingerprint_id,
-                case_id=case_id,
-                match_case_id=match.case_id,
-                distance=match.distance,
-                created_at=now,
-            )
-            session.add(link)
-            made.append(link)
-    session.flush()
-    return made
+    """Store a case's new fingerprints and compare them at once. Returns the matches made."""
+    from portal.evidence import fingerprint_matching  # it builds on this module
+
+    new = store(session, case_id, prints, now)
+    if not new:
+        return []
+    return fingerprint_matching.match_waiting(session, threshold, ids=new, now=now)
 
 
 @dataclass(frozen=True)
@@ -205,10 +88,23 @@ class Stored:
 
 
 def stored(session: Session, case_id: int) -> list[Stored]:
-    rows = session.scalars(
-        select(Fingerprint).where(Fingerprint.case_id == case_id).order_by(Fingerprint.id)
+    """The case's fingerprints; one that does not open for this case (moved from another,
+    or planted) is left out, as the search leaves it out."""
+    table = table_of(Fingerprint)
+    rows = session.execute(
+        select(table.c.id, type_coerce(table.c.pdq, Text), table.c.quality, Fingerprint.created_at)
+        .where(table.c.case_id == case_id)
+        .order_by(table.c.id)
     )
-    return [Stored(row.id, row.pdq, row.quality, row.created_at) for row in rows]
+    ring = crypto.ring()
+    found = []
+    for fingerprint_id, sealed, quality, created_at in rows:
+        try:
+            hex_value = ring.decrypt_text(sealed, PURPOSE, row_identity("case_id", case_id))
+        except crypto.DecryptionError:
+            continue
+        found.append(Stored(fingerprint_id, hex_value, quality, created_at))
+    return found
 
 
 def count(session: Session, case_id: int) -> int:

@@ -17,7 +17,7 @@ BANDS = 256 // BAND_BITS
 MATCH_DISTANCE = 31
 MIN_QUALITY = 50
 
-_VALUE = re.compile(r"([0-9a-f]{64}):(\d{1,3})")
+_VALUE = re.compile(r"([0-9a-f]{64}):([0-9]{1,3})")  # ASCII digits only: "٩٠" is not 90
 
 
 class FingerprintError(ValueError):

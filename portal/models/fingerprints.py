@@ -28,6 +28,9 @@ class Fingerprint(Model):
     pdq: Mapped[str] = mapped_column(EncryptedText("fingerprint.pdq", row="case_id"))
     quality: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When it was compared with every other stored fingerprint; None while it waits (the
+    # comparison runs after the victim's page is sent: portal.evidence.fingerprints).
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     band_0: Mapped[int] = mapped_column(BigInteger)
     band_1: Mapped[int] = mapped_column(BigInteger)
     band_2: Mapped[int] = mapped_column(BigInteger)

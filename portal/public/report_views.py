@@ -29,6 +29,7 @@ from portal.public.forms import csrf_failed
 from portal.public.report_filing import filing_from
 from portal.public.report_form import ReportForm
 from portal.web import limits
+from portal.web.after_response import compare_after_response
 from portal.web.errors import render_error
 from portal.web.i18n import LANGUAGES, current_language, switch_language
 from portal.web.origin import from_another_site
@@ -243,10 +244,11 @@ def report() -> ResponseReturnValue:
             filing_from(form, current_language()),
             config["PORTAL_UPLOAD_DIR"],
             hours=Deadlines.from_config(config),
-            match_distance=config["PORTAL_FINGERPRINT_MATCH_DISTANCE"],
         )
         drafts.discard(db.session, report_session.forget_draft())
         db.session.commit()
+        if form.fingerprint.data:
+            compare_after_response()
     except DuplicateSubmission as duplicate:
         db.session.rollback()
         drafts.discard(db.session, report_session.forget_draft())

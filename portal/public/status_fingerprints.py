@@ -19,6 +19,7 @@ from portal.public.fingerprint_fields import check_fingerprints
 from portal.public.forms import FingerprintForm, csrf_failed
 from portal.public.status_views import open_case, render_case
 from portal.web import limits
+from portal.web.after_response import compare_after_response
 from portal.web.origin import from_another_site
 
 
@@ -54,17 +55,18 @@ def status_fingerprints() -> ResponseReturnValue:
     )
     if not form.validate() or csrf_failed(form):
         problems.insert(0, _("For your safety the form expired."))
+    share = bool(form.share_fingerprints.data)
     if problems:
         kept = [pdq.field for pdq in prints]
-        return render_case(case, status=400, fingerprint_problems=problems, fingerprints_kept=kept)
-    try:
-        casework.add_victim_fingerprints(
-            db.session,
+        return render_case(
             case,
-            prints,
-            bool(form.share_fingerprints.data),
-            config["PORTAL_FINGERPRINT_MATCH_DISTANCE"],
+            status=400,
+            fingerprint_problems=problems,
+            fingerprints_kept=kept,
+            share_kept=share,
         )
+    try:
+        added = casework.add_victim_fingerprints(db.session, case, prints, share)
     except WorkflowError:
         db.session.rollback()
         problem = _(
@@ -73,5 +75,7 @@ def status_fingerprints() -> ResponseReturnValue:
         )
         return render_case(case, status=400, fingerprint_problems=[problem])
     db.session.commit()
-    session["fingerprints_saved"] = _saved_notice(len(prints), case.share_fingerprints)
+    if added:
+        compare_after_response()
+    session["fingerprints_saved"] = _saved_notice(added, case.share_fingerprints)
     return redirect(url_for("public.status_case") + "#fingerprints-title", code=303)

@@ -105,7 +105,10 @@ def render_case(
     sent: bool = False,
     fingerprint_problems: list[str] | None = None,
     fingerprints_kept: list[str] | None = None,
+    share_kept: bool | None = None,
 ) -> tuple[str, int]:
+    """The case page; after a refused fingerprint form, ``fingerprints_kept`` and
+    ``share_kept`` are what the victim sent, so nothing they chose is lost."""
     messages = db.session.scalars(
         select(Message).where(Message.case_id == case.id).order_by(Message.id)
     ).all()
@@ -116,7 +119,10 @@ def render_case(
         reply=reply or ReplyForm(formdata=None),
         leave=ConfirmForm(formdata=None),
         sent=sent,
-        fingerprint_form=FingerprintForm(formdata=None, share_fingerprints=case.share_fingerprints),
+        fingerprint_form=FingerprintForm(
+            formdata=None,
+            share_fingerprints=case.share_fingerprints if share_kept is None else share_kept,
+        ),
         fingerprint_count=fingerprints.count(db.session, case.id),
         fingerprint_problems=fingerprint_problems or [],
         fingerprints_kept=fingerprints_kept or [],

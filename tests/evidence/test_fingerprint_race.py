@@ -1,16 +1,20 @@
-"""Two reports of the same image stored at the same moment still find each other: the second
-search waits for the first one's commit instead of missing its uncommitted fingerprint."""
+"""Fingerprints are compared after the victim's page is sent, so a filing takes the same
+time whether or not its image was reported before; and two reports of the same image stored
+at the same moment still find each other, once."""
 
 from __future__ import annotations
 
 import threading
 
 from flask import Flask
+from sqlalchemy import func, select
 
-from portal.evidence import fingerprints
+from portal.evidence import fingerprint_matching, fingerprints
 from portal.evidence.pdq import PDQ
 from portal.extensions import db
+from portal.models import Fingerprint, FingerprintMatch
 from tests import factories
+from tests.helpers import open_form, report_data
 
 IMAGE = int("0f" * 32, 16)
 
@@ -19,47 +23,73 @@ def _pdq(value: int) -> PDQ:
     return PDQ(hex=f"{value:064x}", quality=90)
 
 
-def test_matching_reports_stored_at_once_are_linked(app: Flask) -> None:
+def _pairs(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(FingerprintMatch)) or 0
+
+
+def test_a_filing_is_compared_only_once_its_page_has_been_sent(app: Flask) -> None:
+    with app.app_context():
+        earlier = factories.filed_case(db.session).case.id
+        fingerprints.add(db.session, earlier, [_pdq(IMAGE)])
+        db.session.commit()
+    client = app.test_client()
+    token, key = open_form(client, "en")
+    data = report_data(fingerprint=[_pdq(IMAGE ^ 0b101).field])
+    data.update(csrf_token=token, submission_key=key)
+    response = client.post("/report", data=data)
+    assert response.status_code == 303
+    with app.app_context():
+        waiting = db.session.scalars(select(Fingerprint).where(Fingerprint.case_id != earlier))
+        assert [row.matched_at for row in waiting] == [None]  # stored, not compared yet
+    assert _pairs(app) == 0
+    response.close()  # the server has sent the page
+    assert _pairs(app) == 1
+    with app.app_context():
+        assert fingerprint_matching.waiting_count(db.session) == 0
+        related = fingerprints.related(db.session, [earlier])[earlier]
+        assert [item.distance for item in related] == [2]
+
+
+def test_two_reports_stored_before_either_is_compared_find_each_other_once(app: Flask) -> None:
     with app.app_context():
         first = factories.filed_case(db.session).case.id
         second = factories.filed_case(db.session).case.id
+        fingerprints.store(db.session, first, [_pdq(IMAGE)])
+        fingerprints.store(db.session, second, [_pdq(IMAGE ^ 0b111)])
         db.session.commit()
-    stored_first = threading.Event()
-    let_first_commit = threading.Event()
-    found: list[int] = []
+        made = fingerprint_matching.match_waiting(db.session)
+        db.session.commit()
+        assert [(m.case_id, m.match_case_id, m.distance) for m in made] == [(second, first, 3)]
+        assert fingerprint_matching.match_waiting(db.session) == []
+        assert [r.case_id for r in fingerprints.related(db.session, [first])[first]] == [second]
+
+
+def test_two_comparisons_running_at_once_store_the_pair_once(app: Flask) -> None:
+    with app.app_context():
+        first = factories.filed_case(db.session).case.id
+        second = factories.filed_case(db.session).case.id
+        ids = fingerprints.store(db.session, first, [_pdq(IMAGE)])
+        ids += fingerprints.store(db.session, second, [_pdq(IMAGE ^ 1)])
+        db.session.commit()
+    start = threading.Barrier(2)
     failures: list[BaseException] = []
 
-    def first_report() -> None:
+    def compare(fingerprint_id: int) -> None:
         try:
             with app.app_context():
-                fingerprints.add(db.session, first, [_pdq(IMAGE)])
-                stored_first.set()  # flushed, not committed
-                let_first_commit.wait(10)
-                db.session.commit()
-        except BaseException as failure:  # pragma: no cover - reported below
-            failures.append(failure)
-            stored_first.set()
-
-    def second_report() -> None:
-        try:
-            with app.app_context():
-                made = fingerprints.add(db.session, second, [_pdq(IMAGE ^ 0b111)])
-                found.extend(match.match_case_id for match in made)
+                start.wait(10)
+                fingerprint_matching.match_waiting(db.session, ids=[fingerprint_id])
                 db.session.commit()
         except BaseException as failure:  # pragma: no cover - reported below
             failures.append(failure)
 
-    one = threading.Thread(target=first_report)
-    one.start()
-    assert stored_first.wait(10)
-    two = threading.Thread(target=second_report)
-    two.start()
-    two.join(0.5)
-    assert two.is_alive(), "the second search must wait for the first report's commit"
-    let_first_commit.set()
-    one.join(10)
-    two.join(10)
+    workers = [threading.Thread(target=compare, args=(one,)) for one in ids]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(20)
     assert not failures
-    assert found == [first]
+    assert _pairs(app) == 1
     with app.app_context():
-        assert [r.case_id for r in fingerprints.related(db.session, [first])[first]] == [second]
+        assert fingerprint_matching.waiting_count(db.session) == 0
