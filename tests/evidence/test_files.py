@@ -196,3 +196,33 @@ def test_refused_files_count_against_the_form_post_limit(make_app):
         answer = client.post("/report", data=report_data(csrf_token=token, filer=None))
         statuses.append(shown_after(client, answer).status_code)
     assert statuses == [400, 400, 429]
+
+
+def test_a_large_upload_never_goes_to_a_temporary_file(app, client, monkeypatch):
+    """Werkzeug spools uploads over 500 KB to a temporary file, in the clear; the portal
+    keeps them in memory until they are encrypted."""
+    import tempfile
+
+    import werkzeug.formparser
+
+    def no_disk(*_args, **_kwargs):
+        raise AssertionError("an upload was spooled to a temporary file")
+
+    monkeypatch.setattr(werkzeug.formparser, "SpooledTemporaryFile", no_disk, raising=False)
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_disk)
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_disk)
+    big = files.png(size=(1400, 1000))
+    noise = bytes(range(256)) * 4096  # a PNG ancillary chunk makes it over 1 MB
+    assert len(big) + len(noise) > 1024 * 1024
+    large = big[:-12] + _chunk(b"zzZz", noise) + big[-12:]
+    response = _post_with_files(client, [("screenshot.png", large)])
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(EvidenceFile.media_type)) == "image/png"
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
