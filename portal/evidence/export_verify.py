@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import struct
 import sys
 import zipfile
 import zlib
@@ -21,6 +20,7 @@ from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from portal.evidence import export_layout
 from portal.evidence.export import FORMAT, MANIFEST, SIGNATURE
 from portal.security.signing import SigningKeyError, parse_public, verifies
 
@@ -85,120 +85,8 @@ def _listed(document: Any) -> list[dict[str, Any]] | None:
     return files
 
 
-# What the portal writes for every member: a regular file readable by all, streamed (a data
-# descriptor follows the bytes), maybe a UTF-8 name. Anything else was made by another tool.
-FILE_MODE = 0o644 << 16
-STREAMED = 0x08
-UTF8_NAME = 0x800
-# A genuine export holds a few dozen members; refusing more before zipfile reads the
-# directory keeps a crafted one from taking the memory of a million entries.
-MAX_ENTRIES = 10_000
-
-
-def _member_problem(info: zipfile.ZipInfo) -> str | None:
-    """What the central directory says of a member that the portal never writes."""
-    if info.comment or info.extra:
-        return "carries a comment or extra data the portal never writes"
-    if info.external_attr != FILE_MODE or info.internal_attr or info.volume:
-        return "is not a plain file (a link, a folder or odd attributes)"
-    if info.flag_bits & ~UTF8_NAME != STREAMED:
-        return "has header flags the portal never writes"
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return "uses a compression the portal never writes"
-    return None
-
-
-def _entry_end(handle: IO[bytes], info: zipfile.ZipInfo) -> int | None:
-    """Where a member's bytes end (local header, name, data, descriptor), or None when its
-    local header or data descriptor says anything the central directory does not: tools
-    reading from the front must see the very same files as tools reading the directory."""
-    handle.seek(info.header_offset)
-    header = handle.read(30)
-    if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        return None
-    (_version, flags, method, when, day, crc, packed, size, name_length, extra_length) = (
-        struct.unpack("<HHHHHIIIHH", header[4:30])
-    )
-    if (flags, method, extra_length, crc, packed, size) != (
-        info.flag_bits,
-        info.compress_type,
-        0,
-        0,
-        0,
-        0,
-    ) or _dos_time(day, when) != info.date_time:
-        return None
-    if handle.read(name_length) != info.filename.encode("utf-8"):
-        return None
-    end = info.header_offset + 30 + name_length + info.compress_size
-    handle.seek(end)
-    descriptor = handle.read(16)
-    if descriptor[:4] != b"PK\x07\x08" or struct.unpack("<III", descriptor[4:16]) != (
-        info.CRC,
-        info.compress_size,
-        info.file_size,
-    ):
-        return None
-    return end + 16
-
-
-def _dos_time(day: int, when: int) -> tuple[int, int, int, int, int, int]:
-    return (
-        (day >> 9) + 1980,
-        (day >> 5) & 0xF,
-        day & 0x1F,
-        when >> 11,
-        (when >> 5) & 0x3F,
-        (when & 0x1F) * 2,
-    )
-
-
-def _layout_problem(archive: zipfile.ZipFile) -> str | None:
-    """An export is its members back to back from byte 0, then the directory, then the end
-    record, and nothing else: a forged ZIP put in front of or inside a genuine one, which
-    tools reading from the front would extract, is refused, and so is any member whose
-    headers say more than the portal writes (a link, a comment, hidden extra bytes)."""
-    handle = archive.fp
-    if handle is None or archive.comment:
-        return "the ZIP has a comment or cannot be read"
-    expected = 0
-    for info in sorted(archive.infolist(), key=lambda item: item.header_offset):
-        if info.header_offset != expected:
-            return f"{info.filename}: not where an export puts it (bytes added before or between)"
-        odd = _member_problem(info)
-        if odd:
-            return f"{info.filename}: {odd}"
-        end = _entry_end(handle, info)
-        if end is None:
-            return f"{info.filename}: its local header does not match the directory"
-        expected = end
-    handle.seek(0, 2)
-    size = handle.tell()
-    handle.seek(size - 22)
-    record = handle.read(22)
-    count = len(archive.infolist())
-    if (
-        expected != archive.start_dir
-        or record[:4] != b"PK\x05\x06"
-        or struct.unpack("<HHHH", record[4:12]) != (0, 0, count, count)
-    ):
-        return "the ZIP holds bytes outside its files (added between or after them)"
-    return None
-
-
-def _too_many_entries(handle: IO[bytes]) -> bool:
-    handle.seek(0, 2)
-    size = handle.tell()
-    if size < 22:
-        return False  # zipfile says what is wrong with it
-    handle.seek(size - 22)
-    record = handle.read(22)
-    handle.seek(0)
-    return record[:4] == b"PK\x05\x06" and struct.unpack("<H", record[10:12])[0] > MAX_ENTRIES
-
-
 def _check(archive: zipfile.ZipFile, public: Ed25519PublicKey) -> Verdict:
-    laid_out = _layout_problem(archive)
+    laid_out = export_layout.layout_problem(archive)
     if laid_out:
         return Verdict(False, laid_out)
     names = archive.namelist()
@@ -251,8 +139,9 @@ def verify(source: str | Path | IO[bytes], public: Ed25519PublicKey) -> Verdict:
                 if isinstance(source, str | Path)
                 else source
             )
-            if _too_many_entries(handle):
-                return Verdict(False, f"the ZIP lists more than {MAX_ENTRIES:,} files")
+            refused = export_layout.end_record_problem(handle)
+            if refused:
+                return Verdict(False, refused)
             archive = stack.enter_context(zipfile.ZipFile(handle))
             return _check(archive, public)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as problem:

@@ -25,6 +25,7 @@ class InMemoryUploads(Request):
     ) -> IO[bytes]:
         return io.BytesIO()
 
+
 FORM_BODY_LIMIT = 1024 * 1024
 
 

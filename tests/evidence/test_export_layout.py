@@ -144,3 +144,58 @@ def test_a_fifo_or_an_unreadable_key_gets_an_answer_not_a_hang_or_a_traceback(
     genuine.write_bytes(_genuine(app, worker))
     assert verify_main([str(genuine), "--public-key", "/proc/self/mem"]) == 2
     assert "public key: cannot read /proc/self/mem" in capsys.readouterr().err
+
+
+def _hide_after_report(data: bytes, junk: bytes) -> bytes:
+    """Bytes put after report.html's deflate stream, inside its compressed size: zipfile's CRC
+    check never reads them, and a reader from the front may take them for more files."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("report.html")
+    data = bytearray(data)
+    name_length = struct.unpack("<H", data[26:28])[0]
+    data_end = 30 + name_length + info.compress_size
+    data[data_end:data_end] = junk
+    descriptor = data_end + len(junk)
+    data[descriptor + 8 : descriptor + 12] = struct.pack("<I", info.compress_size + len(junk))
+    (start,) = struct.unpack("<I", data[-6:-2])
+    data[-6:-2] = struct.pack("<I", start + len(junk))
+    for at in _central_entries(bytes(data)):
+        length = struct.unpack("<H", data[at + 28 : at + 30])[0]
+        if data[at + 46 : at + 46 + length] == b"report.html":
+            data[at + 20 : at + 24] = struct.pack("<I", info.compress_size + len(junk))
+        (offset,) = struct.unpack("<I", data[at + 42 : at + 46])
+        if offset:
+            data[at + 42 : at + 46] = struct.pack("<I", offset + len(junk))
+    return bytes(data)
+
+
+def test_files_smuggled_after_a_members_deflate_stream_are_refused(app, worker):
+    genuine = _genuine(app, worker)
+    forged = io.BytesIO()
+    with zipfile.ZipFile(forged, "w") as fake:
+        fake.writestr("messages.txt", "[2026-12-03T10:00:00] staff\n    forged")
+    smuggled = _hide_after_report(genuine, forged.getvalue())
+    assert zipfile.ZipFile(io.BytesIO(smuggled)).read("report.html")  # zipfile is content
+    assert _problem(app, smuggled) == "report.html: bytes hidden after its compressed data"
+
+
+def test_a_zip64_record_or_a_second_directory_is_refused(app, worker):
+    genuine = _genuine(app, worker)
+    locator = b"PK\x06\x07" + bytes(16)
+    twin = genuine[:-22] + locator + genuine[-22:]
+    assert "ZIP64" in _problem(app, twin)
+    moved = bytearray(genuine)
+    (start,) = struct.unpack("<I", moved[-6:-2])
+    moved[-6:-2] = struct.pack("<I", start - 46)  # the end record points elsewhere
+    assert _problem(app, bytes(moved)) == (
+        "the ZIP holds bytes outside its files (added between or after them)"
+    )
+
+
+def test_an_end_record_that_understates_a_huge_directory_is_refused_before_parsing(app):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as many:
+        for number in range(50_000):
+            many.writestr(f"padding/name-{number:08d}", b"")
+    data = bytearray(out.getvalue())
+    data[-14:-10] = struct.pack("<HH", 5, 5)  # "five files"
+    assert "not laid out as an export's" in _problem(app, bytes(data))
