@@ -56,7 +56,7 @@ def head_mac(entries: int, last_hash: str) -> str:
     return crypto.audit_mac(_canonical([HEAD_SCHEME, entries, last_hash]))
 
 
-def _legacy_digest(row: Row[Any]) -> str:
+def legacy_digest(row: Row[Any]) -> str:
     """The unkeyed SHA-256 link of entries written before PORTAL_AUDIT_KEY existed."""
     fields = [row.prev_hash, row.created_at.isoformat(), row.actor_id, row.actor, row.action]
     return hashlib.sha256(_canonical([*fields, row.case_ref, row.detail])).hexdigest()
@@ -130,7 +130,7 @@ def content_ok(row: Any) -> bool:
     return crypto.digests_equal(expected, row.entry_mac)
 
 
-class _Walk:
+class ChainWalk:
     """The chain as read so far, in sequence order."""
 
     def __init__(self) -> None:
@@ -147,7 +147,7 @@ class _Walk:
         if row.entry_mac is None:
             if self.keyed:
                 return "an unkeyed entry appears inside the keyed chain"
-            if _legacy_digest(row) != row.entry_hash:
+            if legacy_digest(row) != row.entry_hash:
                 return "entry content was changed"
             self.legacy += 1
         else:
@@ -161,7 +161,7 @@ class _Walk:
         return None
 
 
-def _head_problem(session: Session, walk: _Walk) -> str | None:
+def head_problem(session: Session, walk: ChainWalk) -> str | None:
     head = session.get(AuditHead, 1)
     if head is None:
         return "the chain head is missing"
@@ -188,7 +188,7 @@ def verify(
     At most ``legacy_allowed`` entries may predate the keyed chain (PORTAL_AUDIT_LEGACY_ENTRIES,
     set from what migration 0007 printed), so a trail rewritten as "legacy" is caught.
     """
-    walk = _Walk()
+    walk = ChainWalk()
     while True:
         rows = session.execute(
             select(*ENTRY_COLUMNS)
@@ -209,7 +209,7 @@ def verify(
             "(PORTAL_AUDIT_LEGACY_ENTRIES)"
         )
         return ChainReport(False, problem=problem, **done)
-    problem = _head_problem(session, walk)
+    problem = head_problem(session, walk)
     if problem:
         return ChainReport(False, problem=problem, **done)
     stray = session.scalar(select(AuditEntry.id).where(AuditEntry.seq < 1).limit(1))

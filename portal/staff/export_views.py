@@ -75,12 +75,11 @@ CUSTODY_DETAILS = {
 }
 # What a failed check of the case's audit trail means (portal.security.case_trail).
 TRAIL_PROBLEMS = {
-    "unkeyed": _l("an entry of this case predates the keyed trail and cannot be checked"),
     "changed": _l("an entry of this case was changed"),
     "link_changed": _l("a link of the chain between entries was changed"),
-    "head_missing": _l("the end of the trail is missing"),
-    "head_changed": _l("the end of the trail was changed"),
     "missing": _l("entries are missing from the trail since this case was filed"),
+    "head_changed": _l("the end of the trail was changed"),
+    "unsealed": _l("an entry of this case was taken out of the chain"),
 }
 CUSTODY_ACTORS = {
     "victim": _l("The victim"),

@@ -94,9 +94,15 @@ def test_a_deleted_entry_anywhere_since_the_filing_is_named(app, worker):
         )
         middle = db.session.scalar(
             select(AuditEntry.id)
-            .where(AuditEntry.case_ref == other, AuditEntry.id != last_of_other)
+            .where(
+                AuditEntry.case_ref == other,
+                AuditEntry.id != last_of_other,
+                AuditEntry.seq.is_not(None),  # a sealed one: an unsealed one is in no chain yet
+            )
+            .order_by(AuditEntry.seq)
             .limit(1)
         )
+        assert middle is not None
         db.session.execute(delete(AuditEntry).where(AuditEntry.id == middle))
         db.session.commit()
     manifest, report = _package(_export(client, ref))
