@@ -33,6 +33,8 @@ def export_verify_command(path: str, public_key: str | None) -> None:
         click.echo(f"FAILED: {verdict.problem}", err=True)
         raise SystemExit(1)
     click.echo(f"ok: {verdict.files} files of case {verdict.case} match the signed manifest")
+    for warning in verdict.warnings:
+        click.echo(f"WARNING: {warning}")
 
 
 @export_cli.command("public-key")

@@ -37,6 +37,23 @@ class Verdict:
     problem: str | None = None
     files: int = 0
     case: str | None = None
+    # What the signed manifest says the portal found when it made the package.
+    warnings: tuple[str, ...] = ()
+
+
+def _warnings(document: dict[str, Any]) -> tuple[str, ...]:
+    checks = document.get("checks")
+    checks = checks if isinstance(checks, dict) else {}
+    found = []
+    if checks.get("signing_key") == "development":
+        found.append("signed with a development key: this package is NOT evidence")
+    trail = checks.get("audit_trail")
+    if trail not in (None, "ok"):
+        found.append(
+            f"the portal's audit trail failed its check ({trail}): "
+            "the custody log may be incomplete or altered"
+        )
+    return tuple(found)
 
 
 class _TooLarge(Exception):
@@ -125,7 +142,9 @@ def _check(archive: zipfile.ZipFile, public: Ed25519PublicKey) -> Verdict:
     unlisted = sorted(set(names) - {item["name"] for item in files} - {MANIFEST, SIGNATURE})
     if unlisted:
         return Verdict(False, f"{unlisted[0]}: not in the manifest")
-    return Verdict(True, files=len(files), case=str(document.get("case") or ""))
+    return Verdict(
+        True, files=len(files), case=str(document.get("case") or ""), warnings=_warnings(document)
+    )
 
 
 def verify(source: str | Path | IO[bytes], public: Ed25519PublicKey) -> Verdict:
@@ -178,6 +197,8 @@ def main(argv: list[str]) -> int:
     verdict = verify(argv[0], public)
     if verdict.ok:
         print(f"ok: {verdict.files} files of case {verdict.case} match the signed manifest")
+        for warning in verdict.warnings:
+            print(f"WARNING: {warning}")
         return 0
     print(f"FAILED: {verdict.problem}", file=sys.stderr)
     return 1

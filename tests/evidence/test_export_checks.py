@@ -37,12 +37,18 @@ def _actions(app: Any, ref: str) -> list[tuple[str, dict[str, Any]]]:
     return [(action, json.loads(detail)) for action, detail in rows]
 
 
-def test_a_development_key_marks_the_package_as_not_evidence(make_app):
+def test_a_development_key_marks_the_package_as_not_evidence(make_app, tmp_path):
     app = make_app()
     worker = make_staff(app, "worker@example.org")
-    manifest, report = _package(_export(staff_client(app, worker), _case(app, worker.email)))
+    response = _export(staff_client(app, worker), _case(app, worker.email))
+    manifest, report = _package(response)
     assert manifest["checks"] == {"signing_key": "development", "audit_trail": "ok"}
     assert 'id="development-key"' in report and "증거로 사용할 수 없습니다" in report
+    path = tmp_path / "dev.zip"
+    path.write_bytes(response.get_data())
+    said = app.test_cli_runner().invoke(args=["export", "verify", str(path)])
+    assert said.exit_code == 0
+    assert "WARNING: signed with a development key: this package is NOT evidence" in said.output
 
 
 def test_a_configured_key_carries_no_such_mark(make_app):
