@@ -24,6 +24,7 @@ from portal.evidence.files import CleanFile
 from portal.evidence.pdf_render import PdfLimits
 from portal.evidence.pdq import PDQ
 from portal.links.parse import LinkRejected, parse_link
+from portal.mail.compose import MailError, parse_address
 from portal.public.file_checks import check_files
 from portal.public.fingerprint_fields import check_fingerprints
 from portal.public.forms import csrf_failed
@@ -34,6 +35,18 @@ from portal.security.sanitize import TextRefused, clean_field
 
 DEFAULT_LINK_ROWS = 3
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-()]{6,24}$")
+
+
+def _mailable(email: str) -> bool:
+    """An address the victim's notice can really be sent to: the rules that build the mail
+    decide, so no address is taken here that silently gets no notice later."""
+    if not EMAIL_PATTERN.match(email):
+        return False
+    try:
+        parse_address(email)
+    except MailError:
+        return False
+    return True
 
 
 class ReportForm(FlaskForm):
@@ -244,7 +257,7 @@ class ReportForm(FlaskForm):
         self.contact_method.data = method
         if method == "email":
             email = self._text(self.contact_email, "email")
-            if not self.contact_email.errors and not EMAIL_PATTERN.match(email):
+            if not self.contact_email.errors and not _mailable(email):
                 self._fail(
                     self.contact_email.id,
                     self.contact_email.errors,

@@ -250,6 +250,18 @@ def test_bad_email_and_phone_are_refused_with_messages(client):
     assert "Please enter a phone number" in page_text(phone)
 
 
+def test_an_address_no_notice_could_reach_is_refused_while_filing(client):
+    """The notice builder refuses these, so the victim would silently get no notice."""
+    for address in ("지연@victim.example", "kim..lee@naver.com", "kim@naver_mail.com"):
+        shown = post_report(client, "en", contact_method="email", contact_email=address)
+        assert shown.status_code == 400, address
+        text = page_text(shown)
+        assert "Please enter an email address like name@example.com." in text
+        assert f'value="{address}"' in text  # what was typed is kept
+    fine = post_report(client, "en", contact_method="email", contact_email="kim.lee@naver.com")
+    assert fine.status_code == 303
+
+
 def test_markup_is_stripped_and_text_normalised(app, client):
     nfd = unicodedata.normalize("NFD", "한국어")
     file_report(client, description=f"<script>alert(1)</script><b>{nfd}</b> ok")
