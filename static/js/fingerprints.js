@@ -12,6 +12,10 @@
     return; // without the means to hash, the picker stays hidden and links remain the way
   }
   tools.hidden = false;
+  var hiddenForNoScript = document.querySelectorAll("[data-fingerprints-js]");
+  for (var shown = 0; shown < hiddenForNoScript.length; shown += 1) {
+    hiddenForNoScript[shown].hidden = false;
+  }
 
   var max = parseInt(picker.getAttribute("data-max"), 10) || 20;
   var minQuality = parseInt(picker.getAttribute("data-min-quality"), 10) || 50;

@@ -130,6 +130,7 @@ def test_without_javascript_the_form_has_no_picker_and_files_as_before(new_conte
     page = context.new_page()
     page.goto(portal.at("/report?lang=en"))
     assert not page.is_visible("#fingerprint-tools")
+    assert not page.is_visible("#fingerprints")  # nothing of it shows: none of it would work
     fill_report(page, "en")
     filed = send_report(page, "en")
     assert filed.case_ref

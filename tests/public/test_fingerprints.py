@@ -27,6 +27,8 @@ def fingerprint_rows(app, case_ref):
 def test_the_form_offers_fingerprints_only_to_javascript_and_explains_them(client):
     html = page_text(client.get("/report?lang=en"))
     assert '<div class="fingerprint-picker" id="fingerprint-tools" hidden>' in html
+    # Without JavaScript the whole part is hidden: nothing in it could be used.
+    assert 'id="fingerprints" hidden data-fingerprints-js>' in html
     # The picker has no name: the browser cannot send the images with the form.
     picker = html.split('id="fingerprint-picker"', 1)[1].split(">", 1)[0]
     assert "name=" not in picker
