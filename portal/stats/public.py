@@ -2,14 +2,17 @@
 to removal per platform group, with every number under ten held back.
 
 A count under ten could point at one victim; so could a rate or a median computed from
-fewer than ten. Those come back as None, which the page shows as "fewer than 10".
+fewer than ten. Those come back as None, which the page shows as "fewer than 10". Where a
+held-back count could be worked out by subtraction (a year's total minus its other months,
+or minus its other platform groups), one more count is withheld (WITHHELD, "not shown").
+Only finished months are counted, so the page never changes the moment one report arrives.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -18,6 +21,8 @@ from portal.models import StatCount
 from portal.stats.read import Period, median, split_histogram, sums
 
 THRESHOLD = 10
+# A count left out so that a smaller one cannot be worked out from the rest.
+WITHHELD = -1
 TOTALS = ("filed", "requested", "removed")
 # Platforms by kind, for a public page that names no single small platform.
 PLATFORM_GROUPS: dict[str, tuple[str, ...]] = {
@@ -85,11 +90,13 @@ def _totals(label: str, counts: Counter[str]) -> Totals:
     )
 
 
-def group_medians(session: Session, year: int) -> list[GroupMedian]:
+def group_medians(session: Session, year: int, before: date | None = None) -> list[GroupMedian]:
+    """Each platform group's removals in ``year`` (up to the day before ``before``)."""
+    end = date(year, 12, 31)
+    if before is not None:
+        end = min(end, before - timedelta(days=1))
     days = split_histogram(
-        sums(session, ("removal_days",), Period(date(year, 1, 1), date(year, 12, 31)))[
-            "removal_days"
-        ]
+        sums(session, ("removal_days",), Period(date(year, 1, 1), end))["removal_days"]
     )
     grouped: dict[str, Counter[int]] = {group: Counter() for group in PLATFORM_GROUPS}
     for platform, histogram in days.items():
@@ -102,20 +109,74 @@ def group_medians(session: Session, year: int) -> list[GroupMedian]:
     return result
 
 
+def _withheld(cells: list[tuple[int | None, int]], total: int | None) -> set[int]:
+    """Of (shown value, true value) cells adding up to a shown ``total``, the ones to withhold
+    too, smallest first, until the total minus the shown cells (what the held-back ones add
+    up to) is nothing or at least the threshold: then no small count can be worked out."""
+    if total is None:
+        return set()
+    withheld: set[int] = set()
+    hidden = total - sum(value for value, _true in cells if value is not None)
+    others = sorted((true, n) for n, (value, true) in enumerate(cells) if value is not None)
+    while 0 < hidden < THRESHOLD and others:
+        true, n = others.pop(0)
+        withheld.add(n)
+        hidden += true
+    return withheld
+
+
+def _complement_months(
+    years: list[Totals], months: list[Totals], counts: dict[str, Counter[str]]
+) -> list[Totals]:
+    """Months as shown, with a second one withheld where a year would give a hidden one away:
+    when every finished month of that year is on the page and exactly one is held back."""
+    shown_months = {row.label: row for row in months}
+    changed = {label: dict(row.__dict__) for label, row in shown_months.items()}
+    for year in years:
+        labels = sorted(label for label in counts if label.startswith(year.label + "-"))
+        if not labels or any(label not in shown_months for label in labels):
+            continue  # months off the page keep their sum unknown
+        for metric in TOTALS:
+            cells = [
+                (getattr(shown_months[label], metric), counts[label][metric]) for label in labels
+            ]
+            for n in _withheld(cells, getattr(year, metric)):
+                changed[labels[n]][metric] = WITHHELD
+    return [Totals(**changed[row.label]) for row in months]
+
+
+def _complement_groups(rows: list[GroupMedian], removed_total: int | None) -> list[GroupMedian]:
+    cells = [(row.removed, row.removed or 0) for row in rows]
+    withheld = _withheld(cells, removed_total)
+    return [
+        GroupMedian(row.group, WITHHELD, row.median_days) if n in withheld else row
+        for n, row in enumerate(rows)
+    ]
+
+
 def transparency(session: Session, today: date, months: int = 12) -> Transparency:
-    """Every year with counts, the last ``months`` months, and each year's group medians."""
-    by_month = _bucketed(session, 7)
+    """Every year with finished months, the last ``months`` finished months, and each year's
+    group medians; nothing of the month still running."""
+    running = f"{today.year:04d}-{today.month:02d}"
+    by_month = {label: counts for label, counts in _bucketed(session, 7).items() if label < running}
     by_year: dict[str, Counter[str]] = {}
     for label, counts in by_month.items():
         by_year.setdefault(label[:4], Counter()).update(counts)
     wanted = []
-    year, month = today.year, today.month
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     for _n in range(months):
         wanted.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    years = sorted(by_year, reverse=True)
+    years = [_totals(label, by_year[label]) for label in sorted(by_year, reverse=True)]
+    month_rows = [_totals(label, by_month.get(label, Counter())) for label in wanted]
+    last_day = date(today.year, today.month, 1)
     return Transparency(
-        years=[_totals(label, by_year[label]) for label in years],
-        months=[_totals(label, by_month.get(label, Counter())) for label in wanted],
-        groups={label: group_medians(session, int(label)) for label in years},
+        years=years,
+        months=_complement_months(years, month_rows, by_month),
+        groups={
+            row.label: _complement_groups(
+                group_medians(session, int(row.label), before=last_day), row.removed
+            )
+            for row in years
+        },
     )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Case, utcnow
+from portal.public import transparency_views
 from portal.stats.record import day_of
 from tests import factories
 from tests.helpers import page_text
@@ -157,10 +158,16 @@ def test_transparency_is_404_unless_switched_on(make_app):
     assert app.test_client().get("/transparency").status_code == 404
 
 
-def test_transparency_holds_back_numbers_under_ten(make_app):
+def test_transparency_holds_back_numbers_under_ten(make_app, monkeypatch):
     app = make_app(PORTAL_PUBLIC_STATS=True)
     _world(app)  # two reports, three links requested and removed
     client = app.test_client()
+    running = page_text(client.get("/transparency?lang=en"))
+    assert not re.search(r'<th scope="row">\d{4}</th>', running)  # the month is still running
+    # A month later, this month is finished and counted.
+    later = utcnow() + timedelta(days=32)
+    monkeypatch.setattr(transparency_views, "utcnow", lambda: later)
+    app.extensions.pop("portal_transparency", None)
     page = page_text(client.get("/transparency?lang=en"))
     year = str(day_of(utcnow()).year)
     row = re.search(rf'<tr><th scope="row">{year}</th>(.*?)</tr>', page).group(1)
