@@ -209,17 +209,6 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     for name, default in DEFAULT_LIMITS.items():
         config[name] = env.get(name) or default
 
-    if production and not (env.get("PORTAL_PRIVACY_OFFICER") or "").strip():
-        raise ConfigError(
-            "PORTAL_ENV is production but PORTAL_PRIVACY_OFFICER is not set: the privacy notice "
-            "must name the privacy officer (개인정보 보호책임자) and how to reach them, e.g. "
-            "PORTAL_PRIVACY_OFFICER='홍길동, privacy@example.org, 02-000-0000'"
-        )
-    if production and 0 < len(env.get("PORTAL_AUDIT_KEY", "").strip()) < 32:
-        raise ConfigError(
-            "PORTAL_AUDIT_KEY is too short: use at least 32 random characters "
-            "(`python -m portal.security.keygen` prints one)"
-        )
     if production:
         missing = [name for name in REQUIRED_SECRETS if not env.get(name)]
         if missing:
@@ -231,4 +220,16 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
                 "(a new PORTAL_RECEIPT_KEY or PORTAL_DATA_KEYS would lock every report out). "
                 "Or set PORTAL_ENV=development to try the portal locally."
             )
+    if production and not (env.get("PORTAL_PRIVACY_OFFICER") or "").strip():
+        raise ConfigError(
+            "PORTAL_ENV is production but PORTAL_PRIVACY_OFFICER is not set: the privacy notice "
+            "must name the privacy officer (개인정보 보호책임자) and how to reach them, e.g. "
+            "PORTAL_PRIVACY_OFFICER='홍길동, privacy@example.org, 02-000-0000'. "
+            "Or set PORTAL_ENV=development to try the portal locally."
+        )
+    if production and 0 < len(env.get("PORTAL_AUDIT_KEY", "").strip()) < 32:
+        raise ConfigError(
+            "PORTAL_AUDIT_KEY is too short: use at least 32 random characters "
+            "(`python -m portal.security.keygen` prints one)"
+        )
     return config
