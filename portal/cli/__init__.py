@@ -66,7 +66,7 @@ def files_convert_pdfs(retry: bool) -> None:
     "--fingerprints",
     type=click.IntRange(min=0),
     default=0,
-    help="Also add N image fingerprints across the cases (one in ten a near copy).",
+    help="Also add N image fingerprints across the cases seeded now (one in ten a near copy).",
 )
 @click.option("--force", is_flag=True, help="Allow it on a production database.")
 def dev_seed(cases: int, batch: int, links_per_case: int, fingerprints: int, force: bool) -> None:
@@ -91,7 +91,13 @@ def dev_seed(cases: int, batch: int, links_per_case: int, fingerprints: int, for
         f"in {finished - seeded:.1f} s"
     )
     if fingerprints:
-        matched = fingerprint_seed.seed_fingerprints(db.session, fingerprints, batch=batch)
+        if not added:
+            raise click.ClickException(
+                "fingerprints go only to cases seeded by the same command: pass --cases too"
+            )
+        matched = fingerprint_seed.seed_fingerprints(
+            db.session, fingerprints, batch=batch, after=after
+        )
         db.session.commit()
         click.echo(
             f"added {fingerprints} fingerprints ({matched} matches between cases) "

@@ -30,11 +30,16 @@ def _near_copy(rng: random.Random, value: int) -> tuple[int, int]:
     return value, len(flips)
 
 
-def seed_fingerprints(session: Session, n: int, batch: int = 5000, seed: int = 20261202) -> int:
-    """Add ``n`` fingerprints across the existing cases; returns how many matches were made."""
-    case_ids = list(session.scalars(select(Case.id).where(Case.purged_at.is_(None))))
+def seed_fingerprints(
+    session: Session, n: int, batch: int = 5000, seed: int = 20261202, after: int = 0
+) -> int:
+    """Add ``n`` fingerprints across the cases with an id over ``after`` (those seeded just
+    now: a real report never gets synthetic fingerprints); returns the matches made."""
+    case_ids = list(
+        session.scalars(select(Case.id).where(Case.purged_at.is_(None), Case.id > after))
+    )
     if not case_ids:
-        raise ValueError("seed some cases first: fingerprints belong to cases")
+        raise ValueError("seed some cases in the same command: fingerprints belong to cases")
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not secrets)
     table = table_of(Fingerprint)
     start = utcnow() - timedelta(days=365)

@@ -31,3 +31,22 @@ def test_reindex_rewrites_every_row(app):
     result = app.test_cli_runner().invoke(args=["fingerprints", "reindex"])
     assert result.exit_code == 0
     assert "rewrote the search columns of 12 fingerprint(s)" in result.output
+
+
+def test_seeded_fingerprints_never_go_to_a_real_report(app):
+    from sqlalchemy import func, select
+
+    from portal.models import Fingerprint
+    from tests import factories
+
+    with app.app_context():
+        real = factories.filed_case(db.session).case.id
+        db.session.commit()
+    refused = app.test_cli_runner().invoke(
+        args=["dev", "seed", "--cases", "0", "--fingerprints", "5"]
+    )
+    assert refused.exit_code == 1 and "pass --cases too" in refused.output
+    app.test_cli_runner().invoke(args=["dev", "seed", "--cases", "5", "--fingerprints", "50"])
+    with app.app_context():
+        on_real = select(func.count()).where(Fingerprint.case_id == real)
+        assert db.session.scalar(on_real) == 0
