@@ -91,10 +91,6 @@ def dev_seed(cases: int, batch: int, links_per_case: int, fingerprints: int, for
         f"in {finished - seeded:.1f} s"
     )
     if fingerprints:
-        if not added:
-            raise click.ClickException(
-                "fingerprints go only to cases seeded by the same command: pass --cases too"
-            )
         matched = fingerprint_seed.seed_fingerprints(
             db.session, fingerprints, batch=batch, after=after
         )
