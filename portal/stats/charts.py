@@ -7,6 +7,7 @@ Coordinates are in the SVG's own units (its viewBox); the SVG scales to its box.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,17 +49,26 @@ class BarChart:
         return self.width - self.label_width - 60
 
 
+def text_width(text: str, size: float = 15) -> float:
+    """About how wide ``text`` is drawn at ``size`` px: Hangul and other wide characters take
+    a full em, the rest a bit over half."""
+    return sum(size if unicodedata.east_asian_width(char) in "WF" else size * 0.58 for char in text)
+
+
 def bar_chart(
     items: Sequence[tuple[str, int]],
     *,
     shown: Sequence[str] | None = None,
     width: int = 480,
-    label_width: int = 170,
+    label_width: int | None = None,
     row: int = 32,
     top: int | None = None,
 ) -> BarChart:
     """One horizontal bar per item, scaled to the largest (or to ``top``, e.g. 100 for
-    percentages)."""
+    percentages); the labels get the room their longest one needs (within bounds)."""
+    if label_width is None:
+        longest = max((text_width(label) for label, _value in items), default=0)
+        label_width = max(120, min(width // 2, math.ceil(longest) + 14))
     bar_height = row - 10
     chart = BarChart(width, max(len(items), 1) * row, label_width, row, bar_height, [])
     scale = top or max((value for _label, value in items), default=0) or 1

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.flows import day, file_report, record_target_request, staff_sign_in
+from tests.e2e.support import docs_picture
 from tests.e2e.test_pages import Tour
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +41,8 @@ def test_statistics_page_and_its_csv(new_context, portal, device):
         for chart in CHARTS:
             assert page.locator(f"svg#{chart}[role=img] > title").count() == 1, chart
         assert page.locator("table#table-platforms tbody tr").count() >= 1
+        if lang == "ko":
+            docs_picture(page, f"ko-{device}-stats", width=960 if device == "desktop" else 390)
         tour.goto("staff-stats-bad-range", portal.at(f"/staff/stats?from=soon&lang={lang}"))
         assert page.locator("main [role=alert]").count() == 1
 
