@@ -52,6 +52,7 @@ def match_waiting(
         query = query.where(table.c.id.in_(ids))
     ring = crypto.ring()
     made: list[FingerprintMatch] = []
+    found_pairs: list[tuple[tuple[int, int], Found]] = []
     for fingerprint_id, case_id, sealed, quality in session.execute(query).all():
         try:
             hex_value = ring.decrypt_text(sealed, PURPOSE, row_identity("case_id", case_id))
@@ -59,13 +60,23 @@ def match_waiting(
             hex_value = None  # moved between cases or planted: it matches nothing
         if hex_value is not None:
             pdq = PDQ(hex=hex_value, quality=quality)
-            for found in find(session, pdq, threshold, exclude_case=case_id):
-                pair = _pair(session, (fingerprint_id, case_id), found, now)
-                if pair is not None:
-                    made.append(pair)
+            found_pairs += [
+                ((fingerprint_id, case_id), found)
+                for found in find(session, pdq, threshold, exclude_case=case_id)
+            ]
         session.execute(table.update().where(table.c.id == fingerprint_id).values(matched_at=now))
+    # Inserted in one order (newer, older) by every comparison, so two running at once wait
+    # on each other's pairs in the same order and never deadlock.
+    for mine, found in sorted(found_pairs, key=lambda item: _pair_key(item[0], item[1])):
+        pair = _pair(session, mine, found, now)
+        if pair is not None:
+            made.append(pair)
     session.flush()
     return made
+
+
+def _pair_key(mine: tuple[int, int], found: Found) -> tuple[int, int]:
+    return (max(mine[0], found.fingerprint_id), min(mine[0], found.fingerprint_id))
 
 
 def waiting_count(session: Session) -> int:

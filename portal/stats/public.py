@@ -5,7 +5,8 @@ A count under ten could point at one victim; so could a rate or a median compute
 fewer than ten. Those come back as None, which the page shows as "fewer than 10". Where a
 held-back count could be worked out by subtraction (a year's total minus its other months,
 or minus its other platform groups), one more count is withheld (WITHHELD, "not shown").
-Only finished months are counted, so the page never changes the moment one report arrives.
+Only finished months and finished years are counted, so the page never changes the moment
+one report arrives, and a year's total never grows between two looks at the page.
 """
 
 from __future__ import annotations
@@ -167,16 +168,16 @@ def transparency(session: Session, today: date, months: int = 12) -> Transparenc
     for _n in range(months):
         wanted.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    years = [_totals(label, by_year[label]) for label in sorted(by_year, reverse=True)]
+    # Finished years only: a running year's total grows by a month at a time, and two
+    # snapshots of the page a month apart would give that month away however it is shown.
+    finished = [label for label in by_year if label < f"{today.year:04d}"]
+    years = [_totals(label, by_year[label]) for label in sorted(finished, reverse=True)]
     month_rows = [_totals(label, by_month.get(label, Counter())) for label in wanted]
-    last_day = date(today.year, today.month, 1)
     return Transparency(
         years=years,
         months=_complement_months(years, month_rows, by_month),
         groups={
-            row.label: _complement_groups(
-                group_medians(session, int(row.label), before=last_day), row.removed
-            )
+            row.label: _complement_groups(group_medians(session, int(row.label)), row.removed)
             for row in years
         },
     )

@@ -205,20 +205,47 @@ def test_a_large_upload_never_goes_to_a_temporary_file(app, client, monkeypatch)
 
     import werkzeug.formparser
 
+    big = files.png(size=(1400, 1000))
+    noise = bytes(range(256)) * 4096  # a PNG ancillary chunk makes it over 1 MB
+    large = big[:-12] + _chunk(b"zzZz", noise) + big[-12:]
+    assert len(large) > 1024 * 1024
+    token, key = open_form(client, "en")
+    fields = report_data(csrf_token=token, submission_key=key)
+    # Built in memory: the test client would spool a big body to a file of its own.
+    body, content_type = _multipart(fields, ("evidence", "screenshot.png", large))
+
     def no_disk(*_args, **_kwargs):
         raise AssertionError("an upload was spooled to a temporary file")
 
     monkeypatch.setattr(werkzeug.formparser, "SpooledTemporaryFile", no_disk, raising=False)
     monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_disk)
     monkeypatch.setattr(tempfile, "TemporaryFile", no_disk)
-    big = files.png(size=(1400, 1000))
-    noise = bytes(range(256)) * 4096  # a PNG ancillary chunk makes it over 1 MB
-    assert len(big) + len(noise) > 1024 * 1024
-    large = big[:-12] + _chunk(b"zzZz", noise) + big[-12:]
-    response = _post_with_files(client, [("screenshot.png", large)])
+    response = client.post("/report", data=body, content_type=content_type)
     assert response.status_code == 303
     with app.app_context():
         assert db.session.scalar(select(EvidenceFile.media_type)) == "image/png"
+
+
+def _multipart(fields: dict, upload: tuple[str, str, bytes]) -> tuple[bytes, str]:
+    boundary = "portal-upload-boundary"
+    parts = []
+    for name, value in fields.items():
+        for one in value if isinstance(value, list) else [value]:
+            if one is None:
+                continue
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{one}\r\n".encode()
+            )
+    name, filename, data = upload
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+        f'filename="{filename}"\r\nContent-Type: image/png\r\n\r\n'.encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
