@@ -56,7 +56,18 @@ def test_malformed_key_ring_is_refused(setting):
 
 
 def test_production_refuses_to_start_without_a_privacy_officer():
+    secrets = {
+        "PORTAL_SECRET_KEY": "s" * 48,
+        "PORTAL_RECEIPT_KEY": "r" * 48,
+        "PORTAL_DATA_KEYS": generate_data_key(),
+        "PORTAL_AUDIT_KEY": "a" * 48,
+    }
     with pytest.raises(ConfigError, match="PORTAL_PRIVACY_OFFICER"):
+        load_config({"PORTAL_ENV": "production", **secrets})
+
+
+def test_missing_secrets_are_named_first_with_the_way_to_try_it_locally():
+    with pytest.raises(ConfigError, match="PORTAL_ENV=development"):
         load_config({"PORTAL_ENV": "production"})
 
 
