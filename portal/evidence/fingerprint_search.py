@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Text, TextClause, select, text, type_coerce
+from sqlalchemy import Text, TextClause, select, text, type_coerce
 
-from portal.evidence.pdq import BANDS, MATCH_DISTANCE, PDQ, distance, neighbours, two_bits_away
+from portal.evidence.pdq import MATCH_DISTANCE, PDQ, distance, neighbours, two_bits_away
 from portal.extensions import Session, table_of
 from portal.models import Fingerprint
 from portal.models.sealed import row_identity
@@ -39,11 +39,6 @@ def _band_keys(pairs: list[tuple[int, int]]) -> list[int]:
 # so its bound comes to 33 or more and the database drops it. More bands would drop a few
 # more candidates for many more keyed values to compute and send.
 FAR_BANDS = 4
-
-
-def _columns() -> list[ColumnElement[int]]:
-    table = table_of(Fingerprint)
-    return [table.c[f"band_{n}"] for n in range(BANDS)]
 
 
 def _listed(keys: list[int]) -> str:

@@ -241,19 +241,20 @@ def case_export(case_ref: str) -> ResponseReturnValue:
         hashed=hashed,
         checks=checks,
     )
+    manifest_sha256 = hashlib.sha256(manifest).hexdigest()
     audit.record(
         db.session,
         "case.exported",
         staff=staff,
         case_ref=case.case_ref,
-        manifest_sha256=hashlib.sha256(manifest).hexdigest(),
+        manifest_sha256=manifest_sha256,
         files=len(members),
         notes=content.notes is not None,
         **checks,
     )
     db.session.commit()
     chunks = export.stream(members, listed, manifest, signing.sign(key, manifest), now)
-    watched = _watched(chunks, case.case_ref, staff, hashlib.sha256(manifest).hexdigest())
+    watched = _watched(chunks, case.case_ref, staff, manifest_sha256)
     response = Response(stream_with_context(watched), mimetype="application/zip")
     name = f"{case.case_ref}-evidence-{now:%Y%m%d%H%M%S}.zip"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

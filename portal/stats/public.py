@@ -12,7 +12,7 @@ one report arrives, and a year's total never grows between two looks at the page
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -129,10 +129,10 @@ def _withheld(cells: list[tuple[int | None, int]], total: int | None) -> set[int
 def _complement_months(
     years: list[Totals], months: list[Totals], counts: dict[str, Counter[str]]
 ) -> list[Totals]:
-    """Months as shown, with a second one withheld where a year would give a hidden one away:
-    when every finished month of that year is on the page and exactly one is held back."""
+    """Months as shown, with more withheld where a year would give a held-back one away (only
+    when every finished month of that year is on the page: else their sum stays unknown)."""
     shown_months = {row.label: row for row in months}
-    changed = {label: dict(row.__dict__) for label, row in shown_months.items()}
+    withheld: dict[str, dict[str, int]] = {}
     for year in years:
         labels = sorted(label for label in counts if label.startswith(year.label + "-"))
         if not labels or any(label not in shown_months for label in labels):
@@ -142,8 +142,8 @@ def _complement_months(
                 (getattr(shown_months[label], metric), counts[label][metric]) for label in labels
             ]
             for n in _withheld(cells, getattr(year, metric)):
-                changed[labels[n]][metric] = WITHHELD
-    return [Totals(**changed[row.label]) for row in months]
+                withheld.setdefault(labels[n], {})[metric] = WITHHELD
+    return [replace(row, **withheld.get(row.label, {})) for row in months]
 
 
 def _complement_groups(rows: list[GroupMedian], removed_total: int | None) -> list[GroupMedian]:

@@ -141,17 +141,23 @@ class _Unseekable(io.RawIOBase):
         return len(self.written)
 
 
-def _rezip(original: bytes, name: str, change: Any) -> bytes:
-    """A copy of the ZIP with one member's bytes changed, every other member as it was,
-    rebuilt the way the portal writes one (only the changed bytes give it away)."""
+def rebuilt(original: bytes, tweak: Any) -> bytes:
+    """The same members rebuilt the way the portal writes a ZIP (streamed), each passed
+    through ``tweak(info, data)``, which may change the ZipInfo and returns the bytes."""
     source = zipfile.ZipFile(io.BytesIO(original))
     out = _Unseekable()
     with zipfile.ZipFile(out, "w") as copy:
         for info in source.infolist():
             data = source.read(info)
             info.flag_bits = 0
-            copy.writestr(info, change(data) if info.filename == name else data)
+            copy.writestr(info, tweak(info, data))
     return bytes(out.written)
+
+
+def _rezip(original: bytes, name: str, change: Any) -> bytes:
+    """A copy of the ZIP with one member's bytes changed, every other member as it was
+    (only the changed bytes give it away)."""
+    return rebuilt(original, lambda info, data: change(data) if info.filename == name else data)
 
 
 def _flip(data: bytes) -> bytes:

@@ -17,7 +17,7 @@ from flask import Flask
 from portal.evidence.export_verify import main as verify_main
 from portal.evidence.export_verify import verify
 from portal.security import signing
-from tests.evidence.test_export import _case, _export, _Unseekable
+from tests.evidence.test_export import _case, _export, _Unseekable, rebuilt
 from tests.staff_helpers import staff_client
 
 
@@ -37,16 +37,22 @@ def _problem(app: Flask, data: bytes) -> str:
 
 
 def _rebuilt(original: bytes, tweak: Callable[[zipfile.ZipInfo], None]) -> bytes:
-    """The same members rebuilt in the portal's streamed layout, each ZipInfo tweaked."""
-    source = zipfile.ZipFile(io.BytesIO(original))
-    out = _Unseekable()
-    with zipfile.ZipFile(out, "w") as copy:
-        for info in source.infolist():
-            data = source.read(info)
-            info.flag_bits = 0
-            tweak(info)
-            copy.writestr(info, data)
-    return bytes(out.written)
+    """The same members in the portal's streamed layout, each ZipInfo tweaked."""
+
+    def tweaked(info: zipfile.ZipInfo, data: bytes) -> bytes:
+        tweak(info)
+        return data
+
+    return rebuilt(original, tweaked)
+
+
+def _many_entries(count: int, name: str) -> bytes:
+    """A ZIP of ``count`` empty members named ``name.format(number)``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as many:
+        for number in range(count):
+            many.writestr(name.format(number), b"")
+    return out.getvalue()
 
 
 def test_every_member_is_deflated_so_streaming_readers_open_the_package(app, worker):
@@ -115,11 +121,7 @@ def test_a_local_header_read_differently_from_the_directory_is_refused(app, work
 
 
 def test_a_zip_of_a_million_entries_is_refused_before_it_is_read(app):
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as many:
-        for number in range(10_001):
-            many.writestr(f"x/{number}", b"")
-    assert _problem(app, out.getvalue()) == "the ZIP lists more than 10,000 files"
+    assert _problem(app, _many_entries(10_001, "x/{}")) == "the ZIP lists more than 10,000 files"
 
 
 def test_a_huge_manifest_is_named_as_too_large_not_missing(app, tmp_path):
@@ -192,10 +194,6 @@ def test_a_zip64_record_or_a_second_directory_is_refused(app, worker):
 
 
 def test_an_end_record_that_understates_a_huge_directory_is_refused_before_parsing(app):
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as many:
-        for number in range(50_000):
-            many.writestr(f"padding/name-{number:08d}", b"")
-    data = bytearray(out.getvalue())
+    data = bytearray(_many_entries(50_000, "padding/name-{:08d}"))
     data[-14:-10] = struct.pack("<HH", 5, 5)  # "five files"
     assert "not laid out as an export's" in _problem(app, bytes(data))
