@@ -12,7 +12,7 @@ one report arrives, and a year's total never grows between two looks at the page
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -132,7 +132,7 @@ def _complement_months(
     """Months as shown, with more withheld where a year would give a held-back one away (only
     when every finished month of that year is on the page: else their sum stays unknown)."""
     shown_months = {row.label: row for row in months}
-    withheld: dict[str, dict[str, int]] = {}
+    withheld: dict[str, set[str]] = {}
     for year in years:
         labels = sorted(label for label in counts if label.startswith(year.label + "-"))
         if not labels or any(label not in shown_months for label in labels):
@@ -142,8 +142,20 @@ def _complement_months(
                 (getattr(shown_months[label], metric), counts[label][metric]) for label in labels
             ]
             for n in _withheld(cells, getattr(year, metric)):
-                withheld.setdefault(labels[n], {})[metric] = WITHHELD
-    return [replace(row, **withheld.get(row.label, {})) for row in months]
+                withheld.setdefault(labels[n], set()).add(metric)
+    return [_withholding(row, withheld.get(row.label, set())) for row in months]
+
+
+def _withholding(row: Totals, metrics: set[str]) -> Totals:
+    def cell(metric: str, value: int | None) -> int | None:
+        return WITHHELD if metric in metrics else value
+
+    return Totals(
+        label=row.label,
+        filed=cell("filed", row.filed),
+        requested=cell("requested", row.requested),
+        removed=cell("removed", row.removed),
+    )
 
 
 def _complement_groups(rows: list[GroupMedian], removed_total: int | None) -> list[GroupMedian]:
