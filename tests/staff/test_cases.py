@@ -15,12 +15,10 @@ from sqlalchemy import select
 from portal.cases.canned import CANNED
 from portal.extensions import db
 from portal.models import AuditEntry, Case, Link, Note
-from scripts.pages import csrf_token
+from scripts.pages import CASE_LINK, MESSAGE_BODY, QUEUE_ROW, csrf_token
 from tests.helpers import file_report, open_status, page_text
 from tests.staff_helpers import login, make_staff, staff_client, token_of
 
-ROW = re.compile(r'<li class="queue-row priority-\w+">(.*?)</li>', re.S)
-TEXTAREA = re.compile(r'<textarea id="msg-body" name="msg-body" rows="5">\n?(.*?)</textarea>', re.S)
 RELATED = re.compile(r'<ul id="related">(.*?)</ul>', re.S)
 NO_LINKS = {"links-0-url": "", "links-0-note": "", "links-1-url": ""}
 
@@ -48,13 +46,11 @@ def case_row(app: Flask, ref: str) -> Case:
 
 def queue_order(client: FlaskClient) -> list[str]:
     page = page_text(client.get("/staff/"))
-    return [
-        re.search(r'class="case-link"[^>]*>([^<]+)<', row).group(1) for row in ROW.findall(page)
-    ]
+    return [CASE_LINK.search(row).group(2) for _priority, row in QUEUE_ROW.findall(page)]
 
 
 def unread_in_queue(client: FlaskClient, ref: str) -> bool:
-    for row in ROW.findall(page_text(client.get("/staff/"))):
+    for _priority, row in QUEUE_ROW.findall(page_text(client.get("/staff/"))):
         if f">{ref}</a>" in row:
             return "New message from victim" in row
     raise AssertionError(f"{ref} not in the queue")
@@ -72,7 +68,7 @@ def test_a_case_goes_round_trip_between_victim_and_staff(app):
     staff = app.test_client()
     assert login(app, staff, member).status_code == 303
     queue = page_text(staff.get("/staff/"))
-    link = re.search(rf'class="case-link" href="([^"]+)">{ref}</a>', queue).group(1)
+    link = next(href for href, shown in CASE_LINK.findall(queue) if shown == ref)
     page = page_text(staff.get(html.unescape(link)))
     assert f"<h1>Case {ref}</h1>" in page
     assert '<dd id="case-assignee">Unassigned</dd>' in page
@@ -124,11 +120,11 @@ def test_canned_messages_come_in_the_cases_language(app):
     for ref, lang in ((english, "en"), (korean, "ko")):
         page = page_text(staff.get(f"/staff/cases/{ref}?canned=received"))
         assert '<html lang="en">' in page  # the staff page stays in the staff language
-        filled = html.unescape(TEXTAREA.search(page).group(1)).strip()
+        filled = html.unescape(MESSAGE_BODY.search(page).group(1)).strip()
         assert filled == CANNED["received"][lang]
     assert "안녕하세요" in CANNED["received"]["ko"] and "Hello" in CANNED["received"]["en"]
     blank = page_text(staff.get(f"/staff/cases/{english}?canned=no-such-text"))
-    assert TEXTAREA.search(blank).group(1).strip() == ""
+    assert MESSAGE_BODY.search(blank).group(1).strip() == ""
 
 
 def test_cases_sharing_a_telegram_channel_list_each_other(app):

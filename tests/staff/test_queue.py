@@ -18,14 +18,11 @@ from portal.cases import retention, workflow
 from portal.choices import OPEN_STATUSES, STATUSES
 from portal.extensions import db
 from portal.models import Case, Staff
-from scripts.pages import csrf_token
+from scripts.pages import CASE_LINK, NEXT_PAGE, QUEUE_ROW, csrf_token
 from tests import factories
 from tests.helpers import file_report, open_status, page_text
 from tests.staff_helpers import make_staff, staff_client
 
-ROW = re.compile(r'<li class="queue-row priority-(\w+)">(.*?)</li>', re.S)
-REF = re.compile(r'class="case-link" href="[^"]*">([^<]+)</a>')
-NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
 COUNT = re.compile(r'<span class="count" data-status="(\w+)">(\d+)</span>')
 UNREAD = "New message from victim"
 
@@ -71,8 +68,8 @@ def queue_rows(client: FlaskClient, query: str = "") -> list[tuple[str, str, str
     response = client.get("/staff/" + (f"?{query}" if query else ""))
     assert response.status_code == 200
     rows = []
-    for priority, body in ROW.findall(page_text(response)):
-        rows.append((REF.search(body).group(1), priority, body))
+    for priority, body in QUEUE_ROW.findall(page_text(response)):
+        rows.append((CASE_LINK.search(body).group(2), priority, body))
     return rows
 
 
@@ -268,8 +265,8 @@ def walk(client: FlaskClient, start: str = "/staff/", between: Any = None) -> li
         response = client.get(url)
         assert response.status_code == 200
         text = page_text(response)
-        pages.append([REF.search(body).group(1) for _p, body in ROW.findall(text)])
-        link = NEXT.search(text)
+        pages.append([CASE_LINK.search(body).group(2) for _p, body in QUEUE_ROW.findall(text)])
+        link = NEXT_PAGE.search(text)
         url = html.unescape(link.group(1)) if link else None
         if url and between:
             between()

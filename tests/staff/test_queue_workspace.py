@@ -15,13 +15,10 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Case, utcnow
 from portal.web.templating import _due
+from scripts.pages import CASE_LINK, NEXT_PAGE, QUEUE_LINE
 from tests import factories
 from tests.helpers import page_text
 from tests.staff_helpers import make_staff, staff_client
-
-LINE = re.compile(r'<tr class="queue-line priority-\w+">(.*?)</tr>', re.S)
-REF = re.compile(r'class="case-link" href="[^"]*">([^<]+)</a>')
-NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
 
 
 def _cases(app: Flask, dues: list[timedelta | None]) -> list[str]:
@@ -40,7 +37,7 @@ def _cases(app: Flask, dues: list[timedelta | None]) -> list[str]:
 
 
 def _lines(text: str) -> list[tuple[str, str]]:
-    return [(REF.search(body).group(1), body) for body in LINE.findall(text)]
+    return [(CASE_LINK.search(body).group(2), body) for body in QUEUE_LINE.findall(text)]
 
 
 def _walk(client, url: str) -> list[list[str]]:
@@ -50,7 +47,7 @@ def _walk(client, url: str) -> list[list[str]]:
         assert response.status_code == 200
         text = page_text(response)
         pages.append([ref for ref, _body in _lines(text)])
-        found = NEXT.search(text)
+        found = NEXT_PAGE.search(text)
         url = html.unescape(found.group(1)) if found else None
         assert len(pages) < 30
     return pages

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import html
 import io
-import re
 
 from flask import Flask
 
+from scripts.pages import CASE_REF, MESSAGE_BODY
 from tests import files
 from tests.helpers import file_report, open_form, page_text, report_data, shown_after
 from tests.staff_helpers import make_staff, staff_client
-
-TEXTAREA = re.compile(r'<textarea id="msg-body" name="msg-body" rows="5">\n?(.*?)</textarea>', re.S)
 
 
 def _korean_staff(app: Flask):
@@ -57,12 +55,12 @@ def test_the_police_message_says_evidence_is_kept_only_when_it_is(app):
     )
     assert sent.status_code == 303
     with_files = page_text(victim.get("/report/receipt"))
-    ref_with = re.search(r'id="case-ref">([^<]+)<', with_files).group(1)
+    ref_with = CASE_REF.search(with_files).group(1)
     staff = _korean_staff(app)
 
     def police_text(ref: str) -> str:
         page = page_text(staff.get(f"/staff/cases/{ref}?canned=police"))
-        return html.unescape(TEXTAREA.search(page).group(1))
+        return html.unescape(MESSAGE_BODY.search(page).group(1))
 
     assert "증거 파일은 지금 암호화해서 보관하고 있어요" in police_text(ref_with)
     kept_nothing = police_text(without)

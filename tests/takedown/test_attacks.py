@@ -3,7 +3,7 @@ requests that race on one target's counts. Each test mounts one attack that once
 
 from __future__ import annotations
 
-import re
+import html
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.links import targets
 from portal.links.targets import target_hash
 from portal.models import Link, TakedownRequest, Target
+from scripts.pages import NOTICE_BODY, field_values
 from tests.helpers import file_report, page_text
 from tests.live import at_once
 from tests.staff_helpers import make_staff, staff_client, token_of
@@ -110,7 +111,7 @@ def test_a_back_field_with_a_line_break_is_refused_not_a_500(desk_app):
         if response.status_code == 303:
             location = response.headers["Location"]
         else:  # the notice page again, whose way back is the fallback
-            location = re.search(r'name="back" value="([^"]*)"', page_text(response))[1]
+            (location,) = field_values(page_text(response), "back")
         assert "\n" not in location and "\r" not in location
         assert location.endswith("/staff/targets/")
 
@@ -313,22 +314,20 @@ def test_a_withdrawal_racing_an_answer_counts_the_links_once(desk_app):
 def test_a_refused_notice_comes_back_with_what_was_typed(desk_app, change, action, said):
     """Staff edited the notice; a refused character, a bad address or date must not throw
     the edited text away (the README: never lose what was typed)."""
-    import html
-
     app = desk_app
     _file(app, "leakchan", 2)
     target_id = _target_id(app, "leakchan")
     staff = staff_client(app, make_staff(app, "desk@example.org"))
     preview = _post(staff, f"/staff/targets/{target_id}/notice", channel="abuse_email")
     page = page_text(preview)
-    body = html.unescape(re.search(r'id="notice-body"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    body = html.unescape(NOTICE_BODY.search(page).group(1))
     edited = body + "\n직접 추가한 문단: 담당자 확인 바랍니다." + change.get("body_extra", "")
     form = {
         "subject": "삭제 요청 (edited)",
         "body": edited,
         "channel": "abuse_email",
         "target_id": str(target_id),
-        "link": re.findall(r'name="link" value="([0-9]+)"', page),
+        "link": field_values(page, "link"),
         "back": f"/staff/targets/{target_id}",
         "to": change.get("to", "abuse@telegram.org"),
         "sent_on": change.get("sent_on", ""),
@@ -352,8 +351,6 @@ def test_a_withdrawn_victims_links_do_not_stay_in_the_outbox(make_app, smtp_serv
     """A victim deletes their report: their links go at once (README), but the notice the
     outbox sent about them alone keeps the link, sealed yet readable, until purge forgets
     finished mail PORTAL_RETENTION_DAYS later."""
-    import html
-
     from portal.cases import retention
     from portal.mail import compose
     from portal.models import Case, OutboxMessage
@@ -365,7 +362,7 @@ def test_a_withdrawn_victims_links_do_not_stay_in_the_outbox(make_app, smtp_serv
     page = page_text(
         _post(staff, f"/staff/targets/{target_id}/notice", channel="abuse_email", language="en")
     )
-    body = html.unescape(re.search(r'id="notice-body"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    body = html.unescape(NOTICE_BODY.search(page).group(1))
     sent = _post(
         staff,
         "/staff/notices",
@@ -374,7 +371,7 @@ def test_a_withdrawn_victims_links_do_not_stay_in_the_outbox(make_app, smtp_serv
         body=body,
         channel="abuse_email",
         target_id=str(target_id),
-        link=re.findall(r'name="link" value="([0-9]+)"', page),
+        link=field_values(page, "link"),
         back=f"/staff/targets/{target_id}",
         to="abuse@telegram.org",
     )

@@ -27,6 +27,7 @@ from portal.models import (
     TargetState,
     utcnow,
 )
+from scripts.pages import NEXT_PAGE
 from tests.helpers import file_report, open_status, page_text
 from tests.staff_helpers import make_staff, staff_client, token_of
 
@@ -365,7 +366,7 @@ def test_a_target_asked_about_many_times_shows_its_latest_requests_and_pages_the
     while path:
         listing = page_text(staff.get(path))
         seen += re.findall(r"reference REF-(\d+)", listing)
-        following = re.search(r'rel="next" href="([^"]+)"', listing)
+        following = NEXT_PAGE.search(listing)
         path = following.group(1).replace("&amp;", "&") if following else ""
     assert seen == [str(days) for days in range(19, 31)]  # all twelve, once each, in order
     tampered = staff.get(f"/staff/targets/{channel.id}/all-requests?after=bm90LWEtY3Vyc29y")

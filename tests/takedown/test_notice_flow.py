@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import re
+import html
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.links.targets import target_hash
 from portal.models import AuditEntry, Case, Link, OutboxMessage, TakedownRequest, Target
+from scripts.pages import NOTICE_BODY, NOTICE_SUBJECT, field_values
 from tests.helpers import file_report, page_text
 from tests.staff_helpers import make_staff, staff_client, token_of
 
@@ -26,8 +27,6 @@ ORG = {
     "PORTAL_ORG_ADDRESS": "서울특별시 중구 테스트로 1",
     "PORTAL_LIMIT_FILING": "100 per hour",
 }
-TEXTAREA = re.compile(r'<textarea id="notice-body"[^>]*>(.*?)</textarea>', re.S)
-SUBJECT = re.compile(r'id="notice-subject" name="subject" value="([^"]*)"')
 
 
 def _victims(app: Flask, count: int = 3, **changes: Any) -> list[str]:
@@ -55,16 +54,16 @@ def _preview(client: FlaskClient, target_id: int, **data: Any) -> str:
 
 
 def _notice_form(page: str) -> dict[str, Any]:
-    body = TEXTAREA.search(page).group(1)
-    import html
-
+    (channel,) = field_values(page, "channel")
+    (target_id,) = field_values(page, "target_id")
+    (back,) = field_values(page, "back")
     return {
-        "subject": html.unescape(SUBJECT.search(page).group(1)),
-        "body": html.unescape(body),
-        "channel": re.search(r'name="channel" value="([^"]+)"', page).group(1),
-        "target_id": re.search(r'name="target_id" value="([^"]+)"', page).group(1),
-        "link": re.findall(r'name="link" value="([0-9]+)"', page),
-        "back": re.search(r'name="back" value="([^"]+)"', page).group(1),
+        "subject": html.unescape(NOTICE_SUBJECT.search(page).group(1)),
+        "body": html.unescape(NOTICE_BODY.search(page).group(1)),
+        "channel": channel,
+        "target_id": target_id,
+        "link": field_values(page, "link"),
+        "back": back,
     }
 
 
