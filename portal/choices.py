@@ -42,6 +42,8 @@ LINK_KINDS = {
 }
 
 LANGUAGES = {"ko": "한국어", "en": "English"}  # each in its own language, as people look for it
+# Every page, notice, e-mail and staff account is in one of these.
+LANGUAGE_CODES: tuple[str, ...] = tuple(LANGUAGES)
 
 AGE_BANDS = {
     "under14": _l("Under 14"),

@@ -50,6 +50,9 @@ PINNED = {
     "REQUEST_OUTCOMES": ("removed", "partly_removed", "refused", "unreachable", "no_answer"),
     "TARGET_KINDS": ("channel", "bot", "invite", "account", "blog", "cafe", "server", "site"),
     "TEAMS": ("takedown", "counseling", "legal"),
+    "LINK_KINDS": ("channel", "bot", "message", "invite", "profile", "post", "web"),
+    "LANGUAGES": ("ko", "en"),
+    "OUTBOX_STATES": ("pending", "sending", "sent", "failed", "uncertain"),
 }
 
 
@@ -76,6 +79,10 @@ def test_masks_round_trip_in_vocabulary_order(vocabulary: dict) -> None:
     every = mask_of(codes, vocabulary)
     assert codes_of(every, vocabulary) == codes
     assert codes_of(mask_of(codes[1::2], vocabulary), vocabulary) == codes[1::2]
+
+
+def test_every_language_code_is_a_language_with_its_name() -> None:
+    assert choices.LANGUAGE_CODES == tuple(choices.LANGUAGES)
 
 
 def test_every_outbox_state_has_a_label():

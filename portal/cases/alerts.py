@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from portal.cases import deadlines
+from portal.choices import LANGUAGE_CODES
 from portal.extensions import Session, rows_changed
 from portal.mail import compose, outbox
 from portal.models import Case, OutboxMessage, Staff
@@ -28,8 +29,6 @@ log = logging.getLogger(__name__)
 
 URGENT_KIND = "alert_urgent"
 OVERDUE_KIND = "alert_overdue"
-# Staff read both languages; one message serves a shared team address.
-STAFF_LANGUAGES = ("ko", "en")
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,8 @@ def _reachable(session: Session, addresses: Sequence[str]) -> list[str]:
 def _both(write: Callable[[], tuple[str, Sequence[str]]]) -> tuple[str, str]:
     """Subject and body in Korean, then English, from the catalogs."""
     subjects, bodies = [], []
-    for language in STAFF_LANGUAGES:
+    # Staff read both languages; one message serves a shared team address.
+    for language in LANGUAGE_CODES:
         with force_locale(language):
             subject, lines = write()
         subjects.append(subject)

@@ -19,6 +19,7 @@ from portal.cases.queue_sort import Cursor as Cursor
 from portal.cases.queue_sort import Sort, after_condition, cursor_after, order_by
 from portal.choices import (
     HARMS,
+    LANGUAGE_CODES,
     OPEN_STATUSES,
     PRIORITIES,
     STATUSES,
@@ -33,7 +34,6 @@ from portal.models.case import PURGE_PENDING_SQL
 ASSIGNEE_CHOICES = ("any", "me", "unassigned")
 # Saved views everyone has (tabs above the filters).
 VIEWS = ("mine", "unassigned", "overdue", "rechecks", "replied")
-LANGUAGES = ("ko", "en")
 # Literal values so PostgreSQL can match the partial index of open cases.
 _OPEN: BindParameter[list[str]] = bindparam(
     "open_statuses", list(OPEN_STATUSES), expanding=True, literal_execute=True
@@ -69,7 +69,7 @@ class QueueFilter:
             harm=pick("harm", HARMS),
             platform=pick("platform", PLATFORMS),
             assignee=pick("assignee", ASSIGNEE_CHOICES, "any") or "any",
-            language=pick("language", LANGUAGES),
+            language=pick("language", LANGUAGE_CODES),
             minor=pick("minor", ("yes", "no")),
             purge_soon=args.get("purge") == "soon",
             view=pick("view", VIEWS),

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from portal import choices
 from portal.cases import counters, drafts, retention, seed
 from portal.cli.fingerprint_commands import fingerprints_cli
 from portal.evidence import convert, fingerprint_seed, storage
@@ -118,7 +119,7 @@ def _read_password(confirm: bool) -> str:
 @click.argument("email")
 @click.option("--role", type=click.Choice(accounts.ROLES), default="staff", show_default=True)
 @click.option(
-    "--language", type=click.Choice(accounts.STAFF_LANGUAGES), default="ko", show_default=True
+    "--language", type=click.Choice(choices.LANGUAGE_CODES), default="ko", show_default=True
 )
 @click.option(
     "--password-stdin",

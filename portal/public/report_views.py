@@ -21,6 +21,7 @@ from werkzeug.exceptions import TooManyRequests
 from portal.cases import drafts
 from portal.cases.deadlines import Deadlines
 from portal.cases.intake import DuplicateSubmission, IntakeRefused, file_case
+from portal.choices import LANGUAGE_CODES
 from portal.evidence.pdf_render import PdfLimits
 from portal.extensions import csrf, db
 from portal.models import utcnow
@@ -31,7 +32,7 @@ from portal.public.report_form import ReportForm
 from portal.web import limits
 from portal.web.after_response import compare_after_response
 from portal.web.errors import render_error
-from portal.web.i18n import LANGUAGES, current_language, switch_language
+from portal.web.i18n import current_language, switch_language
 from portal.web.origin import from_another_site
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,7 @@ def report() -> ResponseReturnValue:
     form.submission_key.data = report_session.accepted_key(form.submission_key.data)
 
     language_switch = request.form.get("switch_lang")
-    if language_switch in LANGUAGES:
+    if language_switch in LANGUAGE_CODES:
         switch_language(language_switch)
         return _keep_and_show(form, {}, 200)
     if "add_link" in request.form:

@@ -12,13 +12,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
+from portal.choices import LANGUAGE_CODES
 from portal.extensions import Session, rows_changed
 from portal.models import Staff
 from portal.security import lockout
 from portal.security.lockout import LoginPolicy
 
 ROLES = ("staff", "admin")
-STAFF_LANGUAGES = ("ko", "en")
 ISSUER = "Report & support portal"
 TOTP_STEP = 30
 MIN_PASSWORD_LENGTH = 12
@@ -111,7 +111,7 @@ def create_staff(
         raise AccountError("bad_email")
     if role not in ROLES:
         raise AccountError("bad_role")
-    if language not in STAFF_LANGUAGES:
+    if language not in LANGUAGE_CODES:
         raise AccountError("bad_language")
     if find_staff(session, email) is not None:
         raise AccountError("exists")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from portal import choices
 from portal.extensions import db, login_manager
 from portal.models import Staff, utcnow
 from portal.security import accounts, audit, devices
@@ -183,7 +184,7 @@ def account() -> ResponseReturnValue:
     password_form = PasswordChangeForm(prefix="pw")
     error = None
     if request.method == "POST" and "lang-language" in request.form:
-        if language_form.validate() and language_form.language.data in accounts.STAFF_LANGUAGES:
+        if language_form.validate() and language_form.language.data in choices.LANGUAGE_CODES:
             staff.language = language_form.language.data
             audit.record(db.session, "account.language", staff=staff, language=staff.language)
             db.session.commit()

@@ -28,8 +28,6 @@ from portal.config import resource_dir
 from portal.links.platforms import BY_CODE, LINK_KINDS, NOTICE_CHANNELS
 from portal.takedown import notice_rules
 
-LANGUAGES: tuple[str, ...] = ("ko", "en")
-
 
 @dataclass(frozen=True)
 class NoticeLink:
@@ -118,8 +116,10 @@ def _check(
         raise ValueError(f"unknown notice channel {channel!r}")
     if platform_code not in BY_CODE:
         raise ValueError(f"unknown platform {platform_code!r}")
-    if language not in LANGUAGES:
-        raise ValueError(f"notices are written in {' or '.join(LANGUAGES)}, not {language!r}")
+    if language not in choices.LANGUAGE_CODES:
+        raise ValueError(
+            f"notices are written in {' or '.join(choices.LANGUAGE_CODES)}, not {language!r}"
+        )
     if not links:
         raise ValueError("a notice needs at least one link")
     unknown_kinds = {link.kind for link in links} - set(LINK_KINDS)

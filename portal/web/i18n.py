@@ -8,10 +8,10 @@ from flask import Flask, g, request
 from flask.wrappers import Response
 from flask_babel import get_locale, refresh
 
+from portal.choices import LANGUAGE_CODES
 from portal.config import ConfigError
 from portal.extensions import babel
 
-LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
 COOKIE = "lang"
 
@@ -22,7 +22,7 @@ def current_language() -> str:
 
 
 def _wanted(value: str | None) -> str | None:
-    if value and value.strip().lower() in LANGUAGES:
+    if value and value.strip().lower() in LANGUAGE_CODES:
         return value.strip().lower()
     return None
 
@@ -41,12 +41,12 @@ def select_locale() -> str:
     remembered = _wanted(request.cookies.get(COOKIE))
     if remembered:
         return remembered
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    return request.accept_languages.best_match(LANGUAGE_CODES, default=DEFAULT_LANGUAGE)
 
 
 def switch_language(language: str) -> None:
     """Switch this request to another language (the form's language buttons) and remember it."""
-    if language in LANGUAGES:
+    if language in LANGUAGE_CODES:
         g.lang_override = language
         g.lang_chosen = language
         g.pop("translated_choices", None)
@@ -71,7 +71,7 @@ def missing_catalogs(directory: str) -> list[str]:
     """Languages whose compiled catalog (.mo) is not in ``directory``."""
     return [
         language
-        for language in LANGUAGES
+        for language in LANGUAGE_CODES
         if not (Path(directory) / language / "LC_MESSAGES" / "messages.mo").is_file()
     ]
 

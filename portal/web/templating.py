@@ -14,7 +14,7 @@ from werkzeug.routing import BuildError
 from portal import choices
 from portal.links import platforms
 from portal.web.hotlines import hotlines
-from portal.web.i18n import LANGUAGES, current_language
+from portal.web.i18n import current_language
 
 
 def _other_language() -> str:
@@ -113,7 +113,7 @@ def init_app(app: Flask) -> None:
         return {
             "lang": current_language(),
             "other_lang": _other_language(),
-            "languages": LANGUAGES,
+            "languages": choices.LANGUAGE_CODES,
             "switch_url": _switch_url,
             "exit_url": current_app.config["PORTAL_EXIT_URL"],
             "hotlines": hotlines,

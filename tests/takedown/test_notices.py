@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from portal.choices import LANGUAGE_CODES
 from portal.links.platforms import NOTICE_CHANNELS, REGISTRY
 from portal.takedown import notices
 from portal.takedown.notices import (
-    LANGUAGES,
     Notice,
     NoticeLink,
     Org,
@@ -36,7 +36,7 @@ ORG = Org(
     address="서울특별시 중구 세종대로 110",
 )
 VICTIM = VictimDetails(name="김서연", contact="010-9876-5432")
-CASES = list(itertools.product(NOTICE_CHANNELS, LANGUAGES))
+CASES = list(itertools.product(NOTICE_CHANNELS, LANGUAGE_CODES))
 IDS = [f"{channel}-{language}" for channel, language in CASES]
 
 CONSENT = {
@@ -269,7 +269,7 @@ def test_a_deepfake_cites_article_14_2_as_amended_in_october_2024(
     assert "제14조의3" not in body and "Article 14-3" not in body
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
 def test_article_14_names_the_sexual_element_and_the_viewers_crime(language: str) -> None:
     filming = notice(language=language, harms={"covert_filming"}).body
     assert FILMING[language] + "\n" in filming
@@ -399,7 +399,7 @@ def test_the_police_note_asks_for_no_removal_and_cites_no_platform_duty() -> Non
     assert "제14조의3" not in body
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
 @pytest.mark.parametrize("harm", ["sextortion", "webcam_blackmail"])
 @pytest.mark.parametrize("minor", [False, True], ids=["adult", "minor"])
 def test_the_police_note_cites_article_14_3_for_sextortion(
@@ -413,7 +413,7 @@ def test_the_police_note_cites_article_14_3_for_sextortion(
 
 @pytest.mark.parametrize("channel", ["report_form", "abuse_email", "kcsc", "hosting"])
 def test_notices_to_a_service_cite_its_duty_to_remove(channel: str) -> None:
-    for language in LANGUAGES:
+    for language in LANGUAGE_CODES:
         body = notice(channel, language).body
         for line in DUTIES[language]:
             assert line in body
