@@ -19,9 +19,6 @@ FILERS = {
     "organisation": _l("A support organisation"),
 }
 
-# Minors (아동·청소년) are people under 19, in full years (만 나이), as the Act on the
-# Protection of Children and Youth against Sex Offenses counts them. Until December 2026 the
-# form drew the line at 18; those codes stay, with labels that keep their meaning.
 # How staff see who filed: the victim's options are in the first person.
 FILERS_FOR_STAFF = {
     "self": _l("The person harmed"),
@@ -45,6 +42,9 @@ LANGUAGES = {"ko": "한국어", "en": "English"}  # each in its own language, as
 # Every page, notice, e-mail and staff account is in one of these.
 LANGUAGE_CODES: tuple[str, ...] = tuple(LANGUAGES)
 
+# Minors (아동·청소년) are people under 19, in full years (만 나이), as the Act on the
+# Protection of Children and Youth against Sex Offenses counts them. Until December 2026 the
+# form drew the line at 18; those codes stay, with labels that keep their meaning.
 AGE_BANDS = {
     "under14": _l("Under 14"),
     "14to17": _l("14 to 17 (asked before December 2026)"),
@@ -201,7 +201,8 @@ VICTIM_LINK_STATES = {
     ),
 }
 
-# Where a takedown request was sent.
+# Where a takedown request was sent (links.platforms.NOTICE_CHANNELS has the same codes,
+# labelled as the notice each one is).
 REQUEST_CHANNELS = {
     "report_form": _l("The platform's report form"),
     "abuse_email": _l("Abuse e-mail"),
@@ -222,7 +223,7 @@ REQUEST_OUTCOMES = {
     "no_answer": _l("No answer"),
 }
 
-# Where an outgoing notice stands in the outbox (portal/takedown/outbox.py).
+# Where an outgoing e-mail stands in the outbox (portal/mail/outbox.py).
 OUTBOX_STATES = {
     "pending": _l("Waiting to be sent"),
     "sending": _l("Being sent"),

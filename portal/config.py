@@ -1,4 +1,8 @@
-"""Every setting, read from PORTAL_* environment variables, with safe defaults."""
+"""Every setting, read from PORTAL_* environment variables, with safe defaults.
+
+Per-platform names (PORTAL_ESCALATE_AFTER_DAYS_<PLATFORM>) are checked against the platform
+registry by create_app, which may import it; this module sits below it.
+"""
 
 from __future__ import annotations
 

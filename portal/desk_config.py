@@ -1,5 +1,6 @@
-"""The takedown desk's settings: who signs notices, how mail goes out, when rechecks fall
-due and when a request is overdue."""
+"""The takedown desk's settings: who signs notices, when rechecks fall due and when a request
+is overdue; and how the portal's mail goes out (PORTAL_SMTP_URL, PORTAL_MAIL_FROM), which
+notices, staff alerts and victim notices all use."""
 
 from __future__ import annotations
 

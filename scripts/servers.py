@@ -358,8 +358,8 @@ def report_fields(csrf: str, key: str, number: int = 0) -> list[tuple[str, str]]
     """A complete, valid report, as tests/helpers.py report_data() sends it."""
     return [
         ("filer", "self"),
-        ("age_band", "adult"),
-        ("minor_in_content", "no"),
+        ("age_band", "19plus"),
+        ("minor_in_content", "no19"),
         ("harms", "deepfake"),
         ("harms", "distribution"),
         ("links-0-url", f"https://t.me/badchannel/{number}"),

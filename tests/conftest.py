@@ -29,6 +29,7 @@ from portal import create_app  # noqa: E402
 from portal.cases.counters import SHARDS  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.security.crypto import generate_data_key  # noqa: E402
+from tests.races import race_settings  # noqa: E402
 
 # The loopback SMTP server (aiosmtpd) for the outbox, notice and alert tests.
 pytest_plugins = ["tests.smtp_fixtures"]
@@ -148,3 +149,9 @@ def app(make_app: Any) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def race_app(make_app: Any, backend: str) -> Flask:
+    """An app whose threads may race (SQLite writers wait for the lock)."""
+    return make_app(**race_settings(backend))

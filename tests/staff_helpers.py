@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -79,3 +80,8 @@ def staff_client(app: Flask, member: Member) -> FlaskClient:
 
 def token_of(client: FlaskClient, path: str = "/staff/") -> str:
     return csrf_token(page_text(client.get(path)))
+
+
+def forged_cursor(text: str) -> str:
+    """A paging cursor around any text, encoded as the queue encodes its own (to forge one)."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")

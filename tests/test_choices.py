@@ -7,7 +7,6 @@ import pytest
 from portal import choices
 from portal.choices import codes_of, mask_of
 from portal.links.platforms import NOTICE_CHANNELS
-from portal.models.outbox import OUTBOX_STATES
 
 # Codes are stored in rows (and HARMS and HELP also give the bit order of their masks),
 # so each vocabulary may grow at the end but never lose, rename or reorder a code.
@@ -79,14 +78,6 @@ def test_masks_round_trip_in_vocabulary_order(vocabulary: dict) -> None:
     every = mask_of(codes, vocabulary)
     assert codes_of(every, vocabulary) == codes
     assert codes_of(mask_of(codes[1::2], vocabulary), vocabulary) == codes[1::2]
-
-
-def test_every_language_code_is_a_language_with_its_name() -> None:
-    assert choices.LANGUAGE_CODES == tuple(choices.LANGUAGES)
-
-
-def test_every_outbox_state_has_a_label():
-    assert tuple(choices.OUTBOX_STATES) == OUTBOX_STATES
 
 
 def test_a_notice_channel_is_a_request_channel():

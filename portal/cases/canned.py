@@ -6,6 +6,8 @@ staff member's own pages are in, so they are plain text here rather than catalog
 
 from __future__ import annotations
 
+from portal.choices import LANGUAGE_CODES
+
 CANNED: dict[str, dict[str, str]] = {
     "received": {
         "ko": (
@@ -109,7 +111,7 @@ EVIDENCE = {
 
 def canned_options(language: str) -> list[tuple[str, str]]:
     """(key, first words) for each canned message in the given language."""
-    lang = language if language in ("ko", "en") else "ko"
+    lang = language if language in LANGUAGE_CODES else "ko"
     return [(key, texts[lang][:40] + "…") for key, texts in CANNED.items()]
 
 

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-# Every kind of place a link can point at, in the order staff filters list them.
-LINK_KINDS: tuple[str, ...] = ("channel", "bot", "message", "invite", "profile", "post", "web")
+from portal import choices
+
+# Every kind of place a link can point at, in the order staff filters list them (their
+# labels are in choices.LINK_KINDS).
+LINK_KINDS: tuple[str, ...] = tuple(choices.LINK_KINDS)
 
 # Where a takedown notice can go, in the order staff see them (portal/takedown/notices.py
 # writes one per channel and language).
@@ -51,6 +54,9 @@ CHANNEL_CONTACTS: dict[str, tuple[str, ...]] = {
     "search_engine": (GOOGLE_SEARCH_INTIMATE_IMAGES, GOOGLE_SEARCH_FAKE_IMAGES),
 }
 
+# The commission and the police read Korean whatever the platform.
+CHANNEL_READS: dict[str, str] = {"kcsc": "ko", "police": "ko"}
+
 # A platform with its own report form: that first, then the commission, then the police.
 FORM_FIRST = ("report_form", "kcsc", "police")
 
@@ -62,7 +68,8 @@ class Platform:
     ``domains`` are the hosts (subdomains included) that belong to it; ``"a>b"`` also
     rewrites host ``a`` to ``b`` so both spellings of one address compare equal.
     ``abuse_contacts`` are e-mail addresses and https report forms or help-centre pages;
-    ``notice_channels`` are codes of ``NOTICE_CHANNELS``, in the order staff would try them.
+    ``notice_channels`` are codes of ``NOTICE_CHANNELS``, in the order staff would try them;
+    ``reads`` is the language its abuse desk reads a notice in.
     """
 
     code: str
@@ -71,6 +78,7 @@ class Platform:
     kinds: tuple[str, ...] = ("profile", "post", "web")
     abuse_contacts: tuple[str, ...] = field(default=())
     notice_channels: tuple[str, ...] = field(default=())
+    reads: str = "en"
 
     def hosts(self) -> tuple[str, ...]:
         return tuple(domain.split(">", 1)[0] for domain in self.domains)
@@ -131,6 +139,7 @@ REGISTRY: tuple[Platform, ...] = (
         kinds=("channel", "invite", "profile", "post", "web"),
         abuse_contacts=("https://cs.kakao.com/",),  # 고객센터 > 신고센터 (불법촬영물등 유통 신고)
         notice_channels=FORM_FIRST,
+        reads="ko",
     ),
     Platform(
         "naver",
@@ -140,6 +149,7 @@ REGISTRY: tuple[Platform, ...] = (
         # 고객센터 (신고센터: 불법촬영물등 신고), and 권리보호센터 (권리침해 신고).
         abuse_contacts=("https://help.naver.com/", "https://right.naver.com/"),
         notice_channels=FORM_FIRST,
+        reads="ko",
     ),
     Platform(
         "daum",
@@ -148,6 +158,7 @@ REGISTRY: tuple[Platform, ...] = (
         kinds=("channel", "profile", "post", "web"),
         abuse_contacts=("https://cs.daum.net/",),  # 고객센터 (권리침해·불법촬영물 신고)
         notice_channels=FORM_FIRST,
+        reads="ko",
     ),
     Platform(
         "discord",
@@ -180,6 +191,7 @@ REGISTRY: tuple[Platform, ...] = (
         ("dcinside.com",),
         kinds=("channel", "post", "web"),
         notice_channels=FORM_FIRST,
+        reads="ko",
     ),
     Platform(
         "web",

@@ -1,4 +1,5 @@
-"""E-mail messages the takedown desk sends: RFC 5322, UTF-8, no header injection.
+"""Every e-mail the portal sends (notices, staff alerts, victim notices): RFC 5322, UTF-8,
+no header injection.
 
 A message is built once, as an ``EmailMessage`` under ``email.policy.SMTP`` (CRLF line ends,
 RFC 2047 headers, a quoted-printable or base64 body), and kept as its bytes: the outbox

@@ -1,4 +1,5 @@
-"""A victim's report and what hangs off it: links, messages, internal notes."""
+"""A victim's report and what hangs off it: links, messages, internal notes; and the
+queue's sharded status counters (StatusCount)."""
 
 from __future__ import annotations
 

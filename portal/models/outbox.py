@@ -14,11 +14,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import choices
 from portal.extensions import Model
 from portal.models.sealed import EncryptedText
 from portal.models.types import UTCDateTime, utcnow
 
-OUTBOX_STATES = ("pending", "sending", "sent", "failed", "uncertain")
+OUTBOX_STATES: tuple[str, ...] = tuple(choices.OUTBOX_STATES)
 ATTEMPT_RESULTS = ("sent", "retry", "failed", "uncertain")
 
 

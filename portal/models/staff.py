@@ -1,4 +1,4 @@
-"""Support staff accounts."""
+"""Support staff accounts, and the sign-in throttles per account and client (LoginThrottle)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Field and file encryption, keyed hashes and the key ring: the only module that holds keys.
+"""Field and file encryption, keyed hashes and the key ring: it holds the data, receipt and
+audit keys (the export signing key is portal.security.signing's).
 
 Text is sealed with AES-256-GCM as ``e2.<key id>.<base64url(nonce | ciphertext)>``; the
 associated data is the column's purpose (``case.description``, ...) and the row it belongs

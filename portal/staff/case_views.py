@@ -14,11 +14,13 @@ from portal.cases import casework, workflow
 from portal.cases.canned import canned_message, canned_options
 from portal.cases.deadlines import Deadlines
 from portal.choices import OPEN_STATUSES
+from portal.evidence import export_rules
 from portal.extensions import db
 from portal.links.platforms import first_channel
 from portal.models import Case, Staff, utcnow
 from portal.security.sanitize import TextRefused, clean_field
-from portal.staff import bp, export_views, fingerprint_views
+from portal.staff import bp, fingerprint_views
+from portal.staff.actions import workflow_message
 from portal.staff.desk_forms import AnswerForm, TakedownRequestForm
 from portal.staff.file_views import REVEALED
 from portal.staff.forms import (
@@ -31,44 +33,6 @@ from portal.staff.forms import (
 )
 from portal.staff.guards import current_staff
 from portal.takedown import desk
-
-
-def workflow_message(reason: str) -> str:
-    messages = {
-        "already_assigned": _("Someone else claimed this case a moment ago."),
-        "not_assignee": _("Only the assigned staff member or an admin can do that."),
-        "not_assigned": _("This case is not assigned to anyone."),
-        "invalid_transition": _("That status change is not allowed from the current status."),
-        "admin_only": _("Only an admin can reopen a closed case."),
-        "withdrawn": _("The victim withdrew this case; it can no longer be changed."),
-        "reason_required": _("Please give a reason."),
-        "assignee_disabled": _("That account is disabled."),
-        "empty_text": _("Please write something first."),
-        "erased": _("This case's content was erased; nothing new can be added to it."),
-        "admin_only_hold": _("Only an admin can lift a legal hold."),
-        "no_links": _("None of those links can be acted on (their reports may be withdrawn)."),
-        "date_in_future": _("That date is in the future."),
-        "bad_date": _("Please give the date as YYYY-MM-DD."),
-        "answer_before_request": _("The answer cannot come before the request was sent."),
-        "unknown_channel": _("Please choose where the request was sent."),
-        "unknown_outcome": _("Please choose what the platform answered."),
-        "no_result": _("Please choose whether the content is still gone or back."),
-        "too_many_links": _("A notice can list at most 2,000 links. Please select fewer."),
-        "org_not_set": _(
-            "Notices need the organisation's name and e-mail (PORTAL_ORG_NAME, PORTAL_ORG_EMAIL)."
-        ),
-        "victim_details_refused": _(
-            "The victim's details can go only into a notice about one adult's case."
-        ),
-        "no_victim_contact": _("This victim left no contact details."),
-        "smtp_not_set": _("Sending from the portal is not set up. Please download the notice."),
-        "bad_address": _("Please give one valid e-mail address to send to."),
-        "unknown_action": _("That action is not possible."),
-        "changed_meanwhile": _(
-            "The case changed while you were looking at it. Please check it and try again."
-        ),
-    }
-    return messages.get(reason, _("That action is not possible."))
 
 
 def _small_int(raw: str) -> bool:
@@ -153,7 +117,7 @@ def case_detail(case_ref: str) -> str:
         first_channel=first_channel,
         answer_form=AnswerForm(),
         hold_form=HoldForm(hold=case.legal_hold),
-        export_refused=export_views.refusal(case, staff),
+        export_refused=export_rules.case_export_refusal(case, staff),
         canned=canned_options(case.language),
         retention_days=current_app.config["PORTAL_RETENTION_DAYS"],
         revealed=set(session.get(REVEALED, [])),

@@ -1,4 +1,5 @@
-"""The takedown desk's forms, and reading what they carry: days, link ids, references."""
+"""The takedown desk's forms (requests, answers, rechecks, notices), and reading what they
+carry: days, link ids, references."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 
 from portal import choices
 from portal.cases.workflow import WorkflowError
@@ -18,6 +19,15 @@ MAX_LINK_IDS = 2000
 # A row id in a desk address: the ids are 32-bit columns, so a bigger number is no row
 # (404), never a database error.
 ROW_ID = "int(max=2147483647)"
+
+
+class NoticeForm(FlaskForm):
+    subject = StringField()
+    body = TextAreaField()
+    to = StringField()
+    channel = HiddenField()
+    target_id = HiddenField()
+    sent_on = StringField()
 
 
 class TakedownRequestForm(FlaskForm):

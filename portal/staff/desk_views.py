@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.links.platforms import PLATFORMS
 from portal.models import Link, utcnow
 from portal.staff import bp
+from portal.staff.actions import request_note, run_action
 from portal.staff.desk_forms import (
     ROW_ID,
     RecheckForm,
@@ -26,7 +27,6 @@ from portal.staff.desk_forms import (
     reference_of,
 )
 from portal.staff.guards import current_staff
-from portal.staff.target_views import request_note, run_action
 from portal.takedown import desk, rechecks, requests
 
 

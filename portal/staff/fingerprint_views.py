@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from portal.evidence import fingerprints
+from portal.evidence import export_rules, fingerprints
 from portal.extensions import db
 from portal.models import Case, Staff
 from portal.security import audit
@@ -24,25 +24,12 @@ from portal.staff import bp
 from portal.staff.guards import current_staff
 
 
-def export_refusal(case: Case, staff: Staff, held: int) -> str | None:
-    """Why this person may not export this case's fingerprints now; None if they may."""
-    if case.status == "withdrawn" or case.purged_at is not None or not held:
-        return _("This case has no fingerprints to export.")
-    if not case.share_fingerprints:
-        return _(
-            "The victim has not agreed to share the fingerprints, so they stay with our staff."
-        )
-    if not (staff.is_admin or case.assignee_id == staff.id):
-        return _("Only the person assigned to this case or an administrator can export them.")
-    return None
-
-
 def case_context(case: Case, staff: Staff) -> dict:
     held = fingerprints.stored(db.session, case.id)
     return {
         "fingerprints": held,
         "image_matches": fingerprints.related(db.session, [case.id])[case.id],
-        "fingerprint_refusal": export_refusal(case, staff, len(held)),
+        "fingerprint_refusal": export_rules.fingerprint_export_refusal(case, staff, len(held)),
         "fingerprint_form": FlaskForm(),
     }
 
@@ -58,7 +45,7 @@ def case_fingerprints_csv(case_ref: str) -> ResponseReturnValue:
         return redirect(back, code=303)
     staff = current_staff()
     held = fingerprints.stored(db.session, case.id)
-    refused = export_refusal(case, staff, len(held))
+    refused = export_rules.fingerprint_export_refusal(case, staff, len(held))
     if refused:
         flash(refused, "error")
         return redirect(back, code=303)

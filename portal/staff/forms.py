@@ -49,13 +49,19 @@ class TextForm(FlaskForm):
     body = TextAreaField()
 
 
+class ExportForm(FlaskForm):
+    """The police export: whether the internal notes go into the package."""
+
+    include_notes = BooleanField()
+
+
 class HoldForm(FlaskForm):
     hold = BooleanField()
     reason = StringField()
 
 
 class AccountForm(FlaskForm):
-    language = RadioField(choices=["ko", "en"], validate_choice=False)
+    language = RadioField(choices=list(choices.LANGUAGE_CODES), validate_choice=False)
 
 
 class AlertsForm(FlaskForm):
@@ -73,4 +79,4 @@ class PasswordChangeForm(FlaskForm):
 class NewStaffForm(FlaskForm):
     email = StringField()
     role = RadioField(choices=["staff", "admin"], validate_choice=False)
-    language = RadioField(choices=["ko", "en"], validate_choice=False)
+    language = RadioField(choices=list(choices.LANGUAGE_CODES), validate_choice=False)

@@ -8,27 +8,16 @@ from datetime import datetime
 from flask import Response, current_app, flash, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
 
 from portal.cases.workflow import WorkflowError
 from portal.choices import REQUEST_CHANNELS
 from portal.extensions import db
 from portal.mail import compose, outbox
 from portal.models import TakedownRequest, Target, utcnow
-from portal.staff.desk_forms import KOREA, moment_of
+from portal.staff.actions import request_note
+from portal.staff.desk_forms import KOREA, NoticeForm, moment_of
 from portal.staff.guards import current_staff
-from portal.staff.target_views import request_note
 from portal.takedown import drafting, requests
-
-
-class NoticeForm(FlaskForm):
-    subject = StringField()
-    body = TextAreaField()
-    to = StringField()
-    channel = HiddenField()
-    target_id = HiddenField()
-    sent_on = StringField()
 
 
 def _attachment(content: bytes, mimetype: str, name: str) -> Response:

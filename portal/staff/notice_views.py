@@ -17,22 +17,18 @@ from portal.links.platforms import NOTICE_CHANNELS, first_channel
 from portal.models import Link, Target, utcnow
 from portal.security.sanitize import TextRefused, clean_field
 from portal.staff import bp
-from portal.staff.case_views import workflow_message
-from portal.staff.desk_forms import KOREA, ROW_ID, link_ids
+from portal.staff.actions import workflow_message
+from portal.staff.desk_forms import KOREA, ROW_ID, NoticeForm, link_ids
 from portal.staff.guards import current_staff, safe_next
-from portal.staff.notice_send import NoticeForm, deliver
-from portal.takedown import desk, drafting, notices
-
-# Korean services, the commission and the police read Korean; the rest read English.
-KOREAN_READERS = frozenset({"naver", "daum", "kakao", "dcinside"})
-KOREAN_CHANNELS = frozenset({"kcsc", "police"})
+from portal.staff.notice_send import deliver
+from portal.takedown import desk, drafting, notice_rules, notices
 
 
 def _language(platform: str, channel: str) -> str:
     wanted = request.form.get("language", "")
-    if wanted in ("ko", "en"):
+    if wanted in choices.LANGUAGE_CODES:
         return wanted
-    return "ko" if platform in KOREAN_READERS or channel in KOREAN_CHANNELS else "en"
+    return notice_rules.notice_language(platform, channel)
 
 
 def _channel(platform: str) -> str:

@@ -3,8 +3,6 @@ link into it across cases, and one request or answer for all of them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -18,9 +16,9 @@ from portal.extensions import db
 from portal.links.platforms import first_channel
 from portal.models import TakedownRequest, Target, utcnow
 from portal.security import audit
-from portal.security.sanitize import TextRefused, clean_field
+from portal.security.sanitize import clean_field
 from portal.staff import bp
-from portal.staff.case_views import workflow_message
+from portal.staff.actions import answer_note, request_note, run_action
 from portal.staff.desk_forms import (
     ROW_ID,
     AnswerForm,
@@ -36,48 +34,11 @@ from portal.takedown import desk, requests, states
 REQUESTS_SHOWN = 10
 
 
-def run_action(action: Callable[[], str], back: str) -> ResponseReturnValue:
-    """A desk POST: domain call, commit, flash, back (PRG); refusals roll back and say why."""
-    try:
-        done = action()
-    except WorkflowError as problem:
-        db.session.rollback()
-        flash(workflow_message(problem.reason), "error")
-        return redirect(back, code=303)
-    except TextRefused:
-        db.session.rollback()
-        flash(_("The text is too long or contains characters we cannot accept."), "error")
-        return redirect(back, code=303)
-    db.session.commit()
-    flash(done, "ok")
-    return redirect(back, code=303)
-
-
 def _target_or_404(target_id: int) -> Target:
     target = db.session.get(Target, target_id)
     if target is None:
         abort(404)
     return target
-
-
-def request_note(channel: str) -> Callable[[int], str]:
-    label = str(choices.REQUEST_CHANNELS[channel])
-    return lambda count: ngettext(
-        "Removal requested (%(channel)s) for %(num)d link in this case.",
-        "Removal requested (%(channel)s) for %(num)d links in this case.",
-        count,
-        channel=label,
-    )
-
-
-def answer_note(outcome: str) -> Callable[[int], str]:
-    label = str(choices.REQUEST_OUTCOMES[outcome])
-    return lambda count: ngettext(
-        "Answer recorded (%(outcome)s) for %(num)d link in this case.",
-        "Answer recorded (%(outcome)s) for %(num)d links in this case.",
-        count,
-        outcome=label,
-    )
 
 
 @bp.get("/targets/")

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from portal.choices import WATCHED_LINK_STATES
 from portal.extensions import Session
 from portal.links import targets
 from portal.links.parse import LinkRejected, parse_link
@@ -70,7 +71,7 @@ def backfill(
     now = utcnow()
     for link in session.scalars(
         select(Link).where(
-            Link.takedown_status.in_(("removed", "unreachable")),
+            Link.takedown_status.in_(WATCHED_LINK_STATES),
             Link.recheck_due_at.is_(None),
             Link.recheck_round == 0,  # a link whose watch has ended stays ended
         )

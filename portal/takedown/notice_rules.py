@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from portal.links.platforms import BY_CODE, CHANNEL_CONTACTS, TARGETED_CONTACTS
+from portal.links.platforms import BY_CODE, CHANNEL_CONTACTS, CHANNEL_READS, TARGETED_CONTACTS
 
 # Harm codes (portal.choices.HARMS) -> the offences they fall under. Harassment, fear of
 # sharing and "something else" cite none: the notice rests on the platform's duties alone.
@@ -33,6 +33,12 @@ OFFENCE_ORDER: tuple[str, ...] = ("filming", "fake", "threat")
 # Characters that would end a line, or hide what follows, in a subject or a body line.
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def notice_language(platform_code: str, channel: str) -> str:
+    """The language the notice's reader reads, when staff have not chosen one."""
+    platform = BY_CODE.get(platform_code)
+    return CHANNEL_READS.get(channel) or (platform.reads if platform else "en")
 
 
 def offences(harms: Collection[str]) -> tuple[str, ...]:

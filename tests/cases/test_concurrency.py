@@ -7,10 +7,7 @@ writers queue on the database lock, so they check the same outcomes under a busy
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -21,42 +18,7 @@ from portal.extensions import db
 from portal.models import AuditEntry, Case, Message, Staff, utcnow
 from portal.security import audit, sequencer
 from tests import factories
-
-Job = Callable[[threading.Barrier], Any]
-SQLITE_WAIT = {"pool_pre_ping": True, "connect_args": {"timeout": 30}}
-
-
-@pytest.fixture
-def race_app(make_app: Any, backend: str) -> Flask:
-    overrides = {"SQLALCHEMY_ENGINE_OPTIONS": SQLITE_WAIT} if backend == "sqlite" else {}
-    return make_app(**overrides)
-
-
-def race(app: Flask, jobs: list[Job]) -> list[Any]:
-    """Run each job in its own thread and app context; they meet at a barrier before acting.
-
-    Returns each job's result, or the exception it raised.
-    """
-    barrier = threading.Barrier(len(jobs), timeout=30)
-    results: list[Any] = [None] * len(jobs)
-
-    def run(index: int, job: Job) -> None:
-        with app.app_context():
-            try:
-                results[index] = job(barrier)
-            except Exception as error:
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-        assert not thread.is_alive(), "a racing thread hung"
-    return results
+from tests.races import race
 
 
 def filing(number: int = 0) -> Filing:

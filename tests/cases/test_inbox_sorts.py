@@ -13,13 +13,10 @@ from portal.cases.queue_sort import SORT_KEYS, Cursor, Sort
 from portal.extensions import db
 from portal.models import Case, Link
 from tests import factories
+from tests.staff_helpers import forged_cursor
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 COUNT = 23
-
-
-def _b64(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 @pytest.fixture
@@ -116,19 +113,19 @@ TAMPERED = {
     "garbage": "garbage",
     "empty": "",
     "too_long": "x" * 300,
-    "unknown_order": _b64("oldest|asc|2024-01-01T00:00:00+00:00|3"),
-    "bad_direction": _b64("filed|up|2024-01-01T00:00:00+00:00|3"),
-    "missing_value": _b64("priority|asc|1|3"),
-    "extra_value": _b64("filed|asc|2024-01-01T00:00:00+00:00|1|3"),
-    "no_deadline_outside_deadline": _b64("filed|asc|-|3"),
-    "naive_date": _b64("activity|desc|2024-01-01T00:00:00|3"),
-    "bad_date": _b64("deadline|asc|soon|3"),
-    "rank_out_of_range": _b64("priority|asc|7|2024-01-01T00:00:00+00:00|3"),
-    "negative_id": _b64("deadline|asc|-|-3"),
-    "zero_id": _b64("deadline|asc|-|0"),
-    "huge_id": _b64("filed|asc|2024-01-01T00:00:00+00:00|99999999999999999999"),
+    "unknown_order": forged_cursor("oldest|asc|2024-01-01T00:00:00+00:00|3"),
+    "bad_direction": forged_cursor("filed|up|2024-01-01T00:00:00+00:00|3"),
+    "missing_value": forged_cursor("priority|asc|1|3"),
+    "extra_value": forged_cursor("filed|asc|2024-01-01T00:00:00+00:00|1|3"),
+    "no_deadline_outside_deadline": forged_cursor("filed|asc|-|3"),
+    "naive_date": forged_cursor("activity|desc|2024-01-01T00:00:00|3"),
+    "bad_date": forged_cursor("deadline|asc|soon|3"),
+    "rank_out_of_range": forged_cursor("priority|asc|7|2024-01-01T00:00:00+00:00|3"),
+    "negative_id": forged_cursor("deadline|asc|-|-3"),
+    "zero_id": forged_cursor("deadline|asc|-|0"),
+    "huge_id": forged_cursor("filed|asc|2024-01-01T00:00:00+00:00|99999999999999999999"),
     "not_ascii": base64.urlsafe_b64encode("filed|asc|２０２４|3".encode()).decode(),
-    "old_format": _b64("1|2024-01-01T00:00:00+00:00|3"),
+    "old_format": forged_cursor("1|2024-01-01T00:00:00+00:00|3"),
 }
 
 

@@ -3,7 +3,6 @@ with two runs at once (each in its own session)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -25,9 +24,8 @@ from tests.cases.alert_helpers import (
     queued,
     send_outbox,
 )
+from tests.races import all_at_once, race_settings
 from tests.staff_helpers import make_staff
-
-SQLITE_WAIT = {"pool_pre_ping": True, "connect_args": {"timeout": 30}}
 
 
 def _run(app) -> str:
@@ -138,35 +136,10 @@ def test_two_sessions_that_saw_the_same_deadline_alert_it_once(make_app, smtp_se
     assert len(queued(app, "alert_overdue")) == 1
 
 
-def _race(app, count: int) -> list[Any]:
-    barrier = threading.Barrier(count, timeout=30)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[index] = alerts.run_overdue(db.session, utcnow(), batch=50)
-            except Exception as error:
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-        assert not thread.is_alive(), "an alert run hung"
-    return results
-
-
 def test_runs_at_once_never_alert_a_deadline_twice(make_app, smtp_server, backend):
-    overrides = {"SQLALCHEMY_ENGINE_OPTIONS": SQLITE_WAIT} if backend == "sqlite" else {}
-    app = alert_app(make_app, smtp_server, **overrides)
+    app = alert_app(make_app, smtp_server, **race_settings(backend))
     refs = {overdue_case(app, hours_late=1 + n / 10)[1] for n in range(12)}
-    reports = _race(app, 3)
+    reports = all_at_once(app, 3, lambda: alerts.run_overdue(db.session, utcnow(), batch=50))
     assert all(isinstance(report, alerts.OverdueReport) for report in reports), reports
     assert sum(report.queued for report in reports) == 12
     with app.app_context():

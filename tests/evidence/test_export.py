@@ -18,67 +18,21 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal.cases import casework, retention
+from portal.cases import retention
 from portal.evidence.export_verify import main as verify_main
 from portal.evidence.files import clean_upload
 from portal.extensions import db
-from portal.models import AuditEntry, Case, Link, Staff, utcnow
+from portal.models import AuditEntry, Case
 from portal.security import signing
-from portal.takedown import requests
-from portal.takedown.requests import Answer, Sent
-from tests import factories, files
+from tests.evidence.export_helpers import (
+    LINKS,
+    TEN_MB,
+    case_to_export,
+    post_export,
+    rebuilt,
+    signing_public_key,
+)
 from tests.staff_helpers import make_staff, staff_client, token_of
-
-TEN_MB = 10 * 1024 * 1024
-LINKS = ["https://t.me/bad_channel/77", "https://example.com/leak/1"]
-
-
-def _case(app: Flask, assignee_email: str, language: str = "ko", **changes: Any) -> str:
-    """A case with two links, a request and an answer on the first, a screenshot and a note."""
-    with app.app_context():
-        worker = db.session.scalars(select(Staff).where(Staff.email == assignee_email)).one()
-        values: dict[str, Any] = {
-            "language": language,
-            "help_wanted": ["takedown"],
-            "consent_takedown": True,
-            "preserve_evidence": True,
-            "description": "그 사람이 제 사진을 합성해서 채널에 올렸어요.",
-            "files": [clean_upload(files.jpeg_with_gps(), TEN_MB)],
-        }
-        values.update(changes)
-        case = factories.filed_case(
-            db.session, app.config["PORTAL_UPLOAD_DIR"], links=LINKS, **values
-        ).case
-        case.assignee_id = worker.id
-        db.session.commit()
-        link_id = db.session.scalar(
-            select(Link.id).where(Link.case_id == case.id, Link.position == 0)
-        )
-        request = requests.record_request(
-            db.session,
-            worker,
-            [link_id],
-            Sent("report_form", utcnow(), "TG-4711"),
-            note=lambda n: "requested",
-        )
-        db.session.commit()
-        requests.record_answer(
-            db.session,
-            worker,
-            request,
-            Answer("removed", utcnow(), text="Content removed."),
-            note=lambda n: "answered",
-            link_ids=[link_id],
-        )
-        casework.add_note(db.session, case, worker, "피해자 어머니와 통화함")
-        casework.send_message(db.session, case, worker, "요청서를 보냈어요.")
-        db.session.commit()
-        return case.case_ref
-
-
-def _export(client: Any, ref: str, **data: str) -> Any:
-    token = token_of(client, f"/staff/cases/{ref}")
-    return client.post(f"/staff/cases/{ref}/export", data={"csrf_token": token, **data})
 
 
 def _zip(response: Any) -> zipfile.ZipFile:
@@ -86,9 +40,9 @@ def _zip(response: Any) -> zipfile.ZipFile:
 
 
 def test_a_worker_downloads_one_signed_zip_and_it_verifies(app, worker, tmp_path):
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     client = staff_client(app, worker)
-    response = _export(client, ref)
+    response = post_export(client, ref)
     assert response.status_code == 200
     assert response.is_streamed
     assert response.headers["Content-Type"] == "application/zip"
@@ -124,36 +78,6 @@ def test_a_worker_downloads_one_signed_zip_and_it_verifies(app, worker, tmp_path
     assert detail["manifest_sha256"] == hashlib.sha256(archive.read("manifest.json")).hexdigest()
 
 
-class _Unseekable(io.RawIOBase):
-    """Where zipfile writes as the portal's export does: streamed, so laid out the same."""
-
-    def __init__(self) -> None:
-        self.written = bytearray()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        self.written += data
-        return len(data)
-
-    def tell(self) -> int:
-        return len(self.written)
-
-
-def rebuilt(original: bytes, tweak: Any) -> bytes:
-    """The same members rebuilt the way the portal writes a ZIP (streamed), each passed
-    through ``tweak(info, data)``, which may change the ZipInfo and returns the bytes."""
-    source = zipfile.ZipFile(io.BytesIO(original))
-    out = _Unseekable()
-    with zipfile.ZipFile(out, "w") as copy:
-        for info in source.infolist():
-            data = source.read(info)
-            info.flag_bits = 0
-            copy.writestr(info, tweak(info, data))
-    return bytes(out.written)
-
-
 def _rezip(original: bytes, name: str, change: Any) -> bytes:
     """A copy of the ZIP with one member's bytes changed, every other member as it was
     (only the changed bytes give it away)."""
@@ -166,8 +90,8 @@ def _flip(data: bytes) -> bytes:
 
 
 def test_one_changed_byte_in_any_file_fails_and_names_it(app, worker, tmp_path):
-    ref = _case(app, worker.email)
-    original = _export(staff_client(app, worker), ref, include_notes="y").get_data()
+    ref = case_to_export(app, worker.email)
+    original = post_export(staff_client(app, worker), ref, include_notes="y").get_data()
     names = zipfile.ZipFile(io.BytesIO(original)).namelist()
     assert "notes.txt" in names
     runner = app.test_cli_runner()
@@ -186,8 +110,8 @@ def test_one_changed_byte_in_any_file_fails_and_names_it(app, worker, tmp_path):
 
 
 def test_a_flipped_byte_inside_the_zip_itself_is_named_too(app, worker, tmp_path):
-    ref = _case(app, worker.email)
-    original = bytearray(_export(staff_client(app, worker), ref).get_data())
+    ref = case_to_export(app, worker.email)
+    original = bytearray(post_export(staff_client(app, worker), ref).get_data())
     archive = zipfile.ZipFile(io.BytesIO(bytes(original)))
     info = archive.getinfo("files/01.jpg")
     # The member's data starts after its local header (30 bytes, the name, the extra field).
@@ -201,34 +125,29 @@ def test_a_flipped_byte_inside_the_zip_itself_is_named_too(app, worker, tmp_path
 
 
 def test_an_extra_file_and_another_key_fail(app, worker, tmp_path):
-    ref = _case(app, worker.email)
-    original = _export(staff_client(app, worker), ref).get_data()
+    ref = case_to_export(app, worker.email)
+    original = post_export(staff_client(app, worker), ref).get_data()
     out = io.BytesIO(original)
     with zipfile.ZipFile(out, "a") as archive:
         archive.writestr("files/99.jpg", b"planted")
     path = tmp_path / "planted.zip"
     path.write_bytes(out.getvalue())
-    assert verify_main([str(path), "--public-key", _public(app)]) == 1
+    assert verify_main([str(path), "--public-key", signing_public_key(app)]) == 1
     _, other_public = signing.generate()
     path.write_bytes(original)
     assert verify_main([str(path), "--public-key", other_public]) == 1
-    assert verify_main([str(path), "--public-key", _public(app)]) == 0
+    assert verify_main([str(path), "--public-key", signing_public_key(app)]) == 0
     (tmp_path / "not.zip").write_bytes(b"PK\x03\x04 not a zip at all")
     assert verify_main([str(tmp_path / "not.zip"), "--public-key", other_public]) == 1
 
 
-def _public(app: Flask) -> str:
-    with app.app_context():
-        return signing.public_b64(signing.configured_key())
-
-
 def test_the_report_is_korean_for_a_korean_case_and_tells_the_custody(app, worker):
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     client = staff_client(app, worker)
     client.post(
         "/staff/account", data={"csrf_token": token_of(client, "/staff/account"), "language": "en"}
     )
-    archive = _zip(_export(client, ref))
+    archive = _zip(post_export(client, ref))
     report = archive.read("report.html").decode()
     assert '<html lang="ko">' in report
     assert "수사기관 제출용 증거 자료" in report
@@ -253,8 +172,8 @@ def test_the_report_is_korean_for_a_korean_case_and_tells_the_custody(app, worke
 
 
 def test_an_english_case_gets_an_english_report_with_notes_when_ticked(app, worker):
-    ref = _case(app, worker.email, language="en")
-    archive = _zip(_export(staff_client(app, worker), ref, include_notes="y"))
+    ref = case_to_export(app, worker.email, language="en")
+    archive = _zip(post_export(staff_client(app, worker), ref, include_notes="y"))
     report = archive.read("report.html").decode()
     assert '<html lang="en">' in report
     assert "Evidence package for investigators" in report
@@ -263,18 +182,18 @@ def test_an_english_case_gets_an_english_report_with_notes_when_ticked(app, work
 
 
 def test_who_may_export_and_which_cases(app, worker):
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     colleague = make_staff(app, "colleague@example.org")
     admin = make_staff(app, "admin@example.org", role="admin")
-    refused = _export(staff_client(app, colleague), ref)
+    refused = post_export(staff_client(app, colleague), ref)
     assert refused.status_code == 303
     page = staff_client(app, colleague).get(f"/staff/cases/{ref}")
     assert "Only the person assigned to this case or an administrator" in page.get_data(True)
-    assert _export(staff_client(app, admin), ref).status_code == 200
+    assert post_export(staff_client(app, admin), ref).status_code == 200
 
-    no_consent = _case(app, worker.email, preserve_evidence=False, files=[])
+    no_consent = case_to_export(app, worker.email, preserve_evidence=False, files=[])
     client = staff_client(app, worker)
-    assert _export(client, no_consent).status_code == 303
+    assert post_export(client, no_consent).status_code == 303
     assert "needs a legal hold or the victim" in client.get(f"/staff/cases/{no_consent}").get_data(
         True
     )
@@ -283,7 +202,7 @@ def test_who_may_export_and_which_cases(app, worker):
         case = db.session.scalars(select(Case).where(Case.case_ref == ref)).one()
         retention.withdraw(db.session, case, app.config["PORTAL_UPLOAD_DIR"])
         db.session.commit()
-    assert _export(staff_client(app, admin), ref).status_code in (303, 404)
+    assert post_export(staff_client(app, admin), ref).status_code in (303, 404)
     with app.app_context():
         exports = db.session.scalars(
             select(AuditEntry).where(AuditEntry.action == "case.exported")
@@ -292,7 +211,7 @@ def test_who_may_export_and_which_cases(app, worker):
 
 
 def test_without_a_csrf_token_nothing_is_exported(app, worker):
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     response = staff_client(app, worker).post(f"/staff/cases/{ref}/export", data={})
     assert response.status_code in (400, 303)
     assert response.headers.get("Content-Type") != "application/zip"
@@ -338,7 +257,7 @@ def test_the_export_streams_one_file_at_a_time(app, worker):
         out = io.BytesIO()
         image.save(out, "PNG", compress_level=0)
         photos.append(clean_upload(out.getvalue(), TEN_MB))
-    ref = _case(app, worker.email, files=photos)
+    ref = case_to_export(app, worker.email, files=photos)
     client = staff_client(app, worker)
     token = token_of(client, f"/staff/cases/{ref}")
     tracemalloc.start()
@@ -354,8 +273,8 @@ def test_the_export_streams_one_file_at_a_time(app, worker):
 def test_verify_usage_and_a_key_file(app, worker, tmp_path: Path):
     assert verify_main([]) == 2
     assert verify_main(["x.zip", "--public-key", "not base64!"]) == 2
-    ref = _case(app, worker.email)
-    (tmp_path / "e.zip").write_bytes(_export(staff_client(app, worker), ref).get_data())
+    ref = case_to_export(app, worker.email)
+    (tmp_path / "e.zip").write_bytes(post_export(staff_client(app, worker), ref).get_data())
     with app.app_context():
         (tmp_path / "key.pem").write_text(signing.public_pem(signing.configured_key()))
     assert verify_main([str(tmp_path / "e.zip"), "--public-key", str(tmp_path / "key.pem")]) == 0
@@ -369,8 +288,8 @@ def _fingerprint(app: Flask) -> str:
 
 @pytest.mark.skipif(not shutil.which("openssl"), reason="the README's OpenSSL check needs openssl")
 def test_the_readme_commands_with_standard_tools_agree(app, worker, tmp_path):
-    ref = _case(app, worker.email)
-    with zipfile.ZipFile(io.BytesIO(_export(staff_client(app, worker), ref).get_data())) as zf:
+    ref = case_to_export(app, worker.email)
+    with zipfile.ZipFile(io.BytesIO(post_export(staff_client(app, worker), ref).get_data())) as zf:
         zf.extractall(tmp_path)
     with app.app_context():
         (tmp_path / "portal-export.pem").write_text(signing.public_pem(signing.configured_key()))

@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from portal.cases import casework
@@ -20,13 +19,8 @@ from portal.evidence.export_verify import main as verify_main
 from portal.extensions import db
 from portal.models import AuditEntry, Case, EvidenceFile
 from portal.security import signing
-from tests.evidence.test_export import _case, _export
+from tests.evidence.export_helpers import case_to_export, post_export, signing_public_key
 from tests.staff_helpers import staff_client
-
-
-def _public(app: Flask) -> str:
-    with app.app_context():
-        return signing.public_b64(signing.configured_key())
 
 
 def _local_entries(data: bytes) -> list[tuple[str, bytes]]:
@@ -48,8 +42,8 @@ def _local_entries(data: bytes) -> list[tuple[str, bytes]]:
 def test_a_forged_archive_prepended_to_a_genuine_export_does_not_verify(app, worker, tmp_path):
     """Finding 1: verify reads only the last central directory, so bytes before it that no
     manifest covers (here a whole second ZIP with a rewritten report) pass as 'ok'."""
-    ref = _case(app, worker.email)
-    genuine = _export(staff_client(app, worker), ref).get_data()
+    ref = case_to_export(app, worker.email)
+    genuine = post_export(staff_client(app, worker), ref).get_data()
     source = zipfile.ZipFile(io.BytesIO(genuine))
     forged = io.BytesIO()
     with zipfile.ZipFile(forged, "w") as fake:
@@ -62,13 +56,13 @@ def test_a_forged_archive_prepended_to_a_genuine_export_does_not_verify(app, wor
     assert b"\xec\xa0\x9c\xea\xb0\x80 \xec\xa7\x81\xec\xa0\x91" in _local_entries(polyglot)[0][1]
     path = tmp_path / "polyglot.zip"
     path.write_bytes(polyglot)
-    assert verify_main([str(path), "--public-key", _public(app)]) == 1
+    assert verify_main([str(path), "--public-key", signing_public_key(app)]) == 1
 
 
 def test_a_victims_message_cannot_pose_as_a_staff_entry_in_messages_txt(app, worker):
     """Finding 2: messages.txt has no escaping, so the victim's text can add lines that read
     as a dated message from a named staff member."""
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     with app.app_context():
         case = db.session.scalars(select(Case).where(Case.case_ref == ref)).one()
         casework.add_victim_message(
@@ -78,7 +72,7 @@ def test_a_victims_message_cannot_pose_as_a_staff_entry_in_messages_txt(app, wor
             "원본 파일은 피해자 요청으로 삭제했어요.",
         )
         db.session.commit()
-    archive = zipfile.ZipFile(io.BytesIO(_export(staff_client(app, worker), ref).get_data()))
+    archive = zipfile.ZipFile(io.BytesIO(post_export(staff_client(app, worker), ref).get_data()))
     text = archive.read("messages.txt").decode()
     headers = re.findall(r"^\[[0-9T:+\-]+\] \S+$", text, flags=re.M)
     assert len(headers) == 2, text  # one staff message, one victim message
@@ -86,14 +80,14 @@ def test_a_victims_message_cannot_pose_as_a_staff_entry_in_messages_txt(app, wor
 
 def test_a_file_missing_on_disk_gives_a_clear_refusal_not_a_500(app, worker):
     """Finding 3: a missing (or undecryptable) stored file raises out of the view."""
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     with app.app_context():
         stored = db.session.scalars(select(EvidenceFile.stored_name)).first()
         for path in Path(app.config["PORTAL_UPLOAD_DIR"]).rglob(f"*{stored}*"):
             path.unlink()
     client = staff_client(app, worker)
     try:
-        response = _export(client, ref)
+        response = post_export(client, ref)
     except Exception as problem:  # the 500 the visitor would get
         pytest.fail(f"export raised {problem.__class__.__name__}: a 500 for the staff member")
     assert response.status_code in (303, 409, 422), response.status_code
@@ -117,8 +111,8 @@ def test_the_public_half_pasted_as_the_signing_key_is_refused():
 def test_verify_reports_a_member_flagged_encrypted_instead_of_crashing(app, worker, tmp_path):
     """Finding 5a: a member with the 'encrypted' flag makes zipfile raise RuntimeError,
     which verify does not catch (a traceback instead of 'FAILED: ...')."""
-    ref = _case(app, worker.email)
-    data = bytearray(_export(staff_client(app, worker), ref).get_data())
+    ref = case_to_export(app, worker.email)
+    data = bytearray(post_export(staff_client(app, worker), ref).get_data())
     at = data.rfind(b"PK\x01\x02")  # the last central directory entry (manifest.sig)
     while at != -1:
         name_length = struct.unpack("<H", data[at + 28 : at + 30])[0]
@@ -128,7 +122,7 @@ def test_verify_reports_a_member_flagged_encrypted_instead_of_crashing(app, work
         at = data.rfind(b"PK\x01\x02", 0, at)
     path = tmp_path / "flagged.zip"
     path.write_bytes(bytes(data))
-    assert verify_main([str(path), "--public-key", _public(app)]) == 1
+    assert verify_main([str(path), "--public-key", signing_public_key(app)]) == 1
 
 
 @pytest.mark.parametrize("algorithm", ["SM2", "brainpool"])

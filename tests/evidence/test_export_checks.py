@@ -17,7 +17,7 @@ from portal.evidence import export, storage
 from portal.extensions import db
 from portal.models import AuditEntry
 from portal.security import sequencer, signing
-from tests.evidence.test_export import _case, _export
+from tests.evidence.export_helpers import case_to_export, post_export
 from tests.staff_helpers import make_staff, staff_client, token_of
 
 
@@ -40,7 +40,7 @@ def _actions(app: Any, ref: str) -> list[tuple[str, dict[str, Any]]]:
 def test_a_development_key_marks_the_package_as_not_evidence(make_app, tmp_path):
     app = make_app()
     worker = make_staff(app, "worker@example.org")
-    response = _export(staff_client(app, worker), _case(app, worker.email))
+    response = post_export(staff_client(app, worker), case_to_export(app, worker.email))
     manifest, report = _package(response)
     assert manifest["checks"] == {"signing_key": "development", "audit_trail": "ok"}
     assert 'id="development-key"' in report and "증거로 사용할 수 없습니다" in report
@@ -55,14 +55,16 @@ def test_a_configured_key_carries_no_such_mark(make_app):
     private, _public = signing.generate()
     keyed = make_app(PORTAL_SIGNING_KEY=private)
     worker = make_staff(keyed, "worker@example.org")
-    manifest, report = _package(_export(staff_client(keyed, worker), _case(keyed, worker.email)))
+    manifest, report = _package(
+        post_export(staff_client(keyed, worker), case_to_export(keyed, worker.email))
+    )
     assert manifest["checks"]["signing_key"] == "configured"
     assert 'id="development-key"' not in report
     assert "Content-Security-Policy" in report and "default-src 'none'" in report
 
 
 def test_a_forged_custody_entry_is_named_on_the_first_page_and_in_the_manifest(app, worker):
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     client = staff_client(app, worker)
     client.get(f"/staff/cases/{ref}")  # a case.viewed entry to forge
     with app.app_context():
@@ -77,7 +79,7 @@ def test_a_forged_custody_entry_is_named_on_the_first_page_and_in_the_manifest(a
             update(AuditEntry).where(AuditEntry.id == viewed).values(actor="admin@example.org")
         )
         db.session.commit()
-    response = _export(client, ref)
+    response = post_export(client, ref)
     manifest, report = _package(response)
     assert manifest["checks"]["audit_trail"] == "changed"
     assert 'id="trail-problem"' in report and "이 신고의 기록 중 바뀐 것이 있습니다" in report
@@ -86,9 +88,9 @@ def test_a_forged_custody_entry_is_named_on_the_first_page_and_in_the_manifest(a
 
 
 def test_a_deleted_entry_anywhere_since_the_filing_is_named(app, worker):
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     client = staff_client(app, worker)
-    other = _case(app, worker.email)  # entries of another case after this one's
+    other = case_to_export(app, worker.email)  # entries of another case after this one's
     with app.app_context():
         sequencer.seal_all(db.session)
         db.session.commit()
@@ -111,17 +113,17 @@ def test_a_deleted_entry_anywhere_since_the_filing_is_named(app, worker):
         assert middle is not None
         db.session.execute(delete(AuditEntry).where(AuditEntry.id == middle))
         db.session.commit()
-    manifest, report = _package(_export(client, ref))
+    manifest, report = _package(post_export(client, ref))
     assert manifest["checks"]["audit_trail"] == "missing"
     assert "빠진 것이 있습니다" in report
 
 
 def test_a_sound_trail_gives_no_warning(app, worker):
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     with app.app_context():
         sequencer.seal_all(db.session)
         db.session.commit()
-    response = _export(staff_client(app, worker), ref)
+    response = post_export(staff_client(app, worker), ref)
     manifest, report = _package(response)
     assert manifest["checks"]["audit_trail"] == "ok"
     assert 'id="trail-problem"' not in report
@@ -133,7 +135,7 @@ def _streamed(client: Any, ref: str) -> Any:
 
 
 def test_a_download_cut_off_or_broken_is_recorded_next_to_the_export(app, worker, monkeypatch):
-    ref = _case(app, worker.email)
+    ref = case_to_export(app, worker.email)
     client = staff_client(app, worker)
     response = _streamed(client, ref)
     chunks = iter(response.response)
@@ -162,9 +164,9 @@ def test_a_download_cut_off_or_broken_is_recorded_next_to_the_export(app, worker
 
 
 def test_first_reported_gives_the_day_only_not_another_cases_second(app, worker):
-    first = _case(app, worker.email)
-    ref = _case(app, worker.email)  # the same links, reported a moment later
+    first = case_to_export(app, worker.email)
+    ref = case_to_export(app, worker.email)  # the same links, reported a moment later
     assert first != ref
-    _manifest, report = _package(_export(staff_client(app, worker), ref))
+    _manifest, report = _package(post_export(staff_client(app, worker), ref))
     cells = re.findall(r"최초 신고일</th><td>([^<]*)</td>", report)
     assert cells and all(not re.search(r"\d:\d\d", cell) for cell in cells)

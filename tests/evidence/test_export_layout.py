@@ -17,12 +17,12 @@ from flask import Flask
 from portal.evidence.export_verify import main as verify_main
 from portal.evidence.export_verify import verify
 from portal.security import signing
-from tests.evidence.test_export import _case, _export, _Unseekable, rebuilt
+from tests.evidence.export_helpers import Unseekable, case_to_export, post_export, rebuilt
 from tests.staff_helpers import staff_client
 
 
 def _genuine(app: Flask, worker) -> bytes:
-    return _export(staff_client(app, worker), _case(app, worker.email)).get_data()
+    return post_export(staff_client(app, worker), case_to_export(app, worker.email)).get_data()
 
 
 def _key(app: Flask):
@@ -125,7 +125,7 @@ def test_a_zip_of_a_million_entries_is_refused_before_it_is_read(app):
 
 
 def test_a_huge_manifest_is_named_as_too_large_not_missing(app, tmp_path):
-    out = _Unseekable()
+    out = Unseekable()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in (("manifest.json", b"0" * (5 * 1024 * 1024)), ("manifest.sig", b"")):
             info = zipfile.ZipInfo(name, date_time=(2026, 12, 3, 0, 0, 0))

@@ -13,7 +13,7 @@ from portal.links import targets
 from portal.links.parse import parse_link
 from portal.models import Target
 from tests import factories
-from tests.cases.test_concurrency import SQLITE_WAIT
+from tests.races import race_settings
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_filing_counts_links_and_cases_per_target_and_erasing_takes_them_away(ap
 
 
 def test_filings_racing_into_a_new_channel_make_one_target_and_count_every_link(make_app, backend):
-    app = make_app(**({"SQLALCHEMY_ENGINE_OPTIONS": SQLITE_WAIT} if backend == "sqlite" else {}))
+    app = make_app(**race_settings(backend))
     start = threading.Barrier(8)
     errors: list[BaseException] = []
 

@@ -14,15 +14,7 @@ from sqlalchemy import delete, func, select, update
 from portal.extensions import db
 from portal.models import AuditEntry, AuditHead, utcnow
 from portal.security import audit, sequencer
-
-
-def _write_entries(app, count=5, seal=True):
-    with app.app_context():
-        for n in range(count):
-            audit.record(db.session, "case.viewed", actor="tester", case_ref=f"REF-{n}", n=n)
-        db.session.commit()
-        if seal:
-            sequencer.seal_all(db.session)
+from tests.security.audit_helpers import rechain, write_entries
 
 
 def _verify(app, **kwargs):
@@ -30,24 +22,8 @@ def _verify(app, **kwargs):
         return audit.verify(db.session, **kwargs)
 
 
-def _rechain(session, link, head=None) -> None:
-    """What an attacker with database access does after deleting or editing an entry:
-    recompute every link after it with ``link(prev, seq, mac)`` and move the head."""
-    prev, seq = audit.GENESIS, 0
-    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
-        seq += 1
-        entry.seq, entry.prev_hash = seq, prev
-        entry.entry_hash = link(prev, seq, entry.entry_mac)
-        prev = entry.entry_hash
-    values = {"entries": seq, "last_hash": prev}
-    if head is not None:  # an attacker who holds the key signs the head too
-        values["head_mac"] = head(seq, prev)
-    session.execute(update(AuditHead).values(**values))
-    session.commit()
-
-
 def test_intact_chain_verifies(app):
-    _write_entries(app)
+    write_entries(app)
     report = _verify(app)
     assert report.ok and report.checked == 5 and report.pending == 0
     with app.app_context():
@@ -56,8 +32,8 @@ def test_intact_chain_verifies(app):
 
 
 def test_recent_unsealed_entries_are_pending_and_then_sealed_in_order(app):
-    _write_entries(app, 3)
-    _write_entries(app, 2, seal=False)
+    write_entries(app, 3)
+    write_entries(app, 2, seal=False)
     report = _verify(app)
     assert report.ok and report.checked == 3 and report.pending == 2
     with app.app_context():
@@ -67,13 +43,13 @@ def test_recent_unsealed_entries_are_pending_and_then_sealed_in_order(app):
 
 
 def test_an_entry_left_unsealed_too_long_fails_verification(app):
-    _write_entries(app, 2, seal=False)
+    write_entries(app, 2, seal=False)
     report = _verify(app, pending_grace=timedelta(seconds=0))
     assert not report.ok and "sequencer" in report.problem
 
 
 def test_edited_entry_is_detected(app):
-    _write_entries(app)
+    write_entries(app)
     with app.app_context():
         db.session.execute(
             update(AuditEntry).where(AuditEntry.id == 3).values(actor="someone else")
@@ -84,7 +60,7 @@ def test_edited_entry_is_detected(app):
 
 
 def test_an_edited_entry_waiting_for_its_seal_is_detected(app):
-    _write_entries(app, 2, seal=False)
+    write_entries(app, 2, seal=False)
     with app.app_context():
         db.session.execute(update(AuditEntry).where(AuditEntry.id == 2).values(detail="{}"))
         db.session.commit()
@@ -93,7 +69,7 @@ def test_an_edited_entry_waiting_for_its_seal_is_detected(app):
 
 
 def test_deleted_entry_is_detected(app):
-    _write_entries(app)
+    write_entries(app)
     with app.app_context():
         db.session.execute(delete(AuditEntry).where(AuditEntry.id == 2))
         db.session.commit()
@@ -103,7 +79,7 @@ def test_deleted_entry_is_detected(app):
 
 def test_deleting_and_rechaining_with_plain_sha256_is_detected(app):
     """The attack the old trail let through: delete an entry and re-chain the rest."""
-    _write_entries(app)
+    write_entries(app)
 
     def sha256_link(prev, seq, mac):
         return hashlib.sha256(json.dumps([prev, seq, mac]).encode()).hexdigest()
@@ -111,13 +87,13 @@ def test_deleting_and_rechaining_with_plain_sha256_is_detected(app):
     with app.app_context():
         db.session.execute(delete(AuditEntry).where(AuditEntry.id == 2))
         db.session.commit()
-        _rechain(db.session, sha256_link)
+        rechain(db.session, sha256_link)
     report = _verify(app)
     assert not report.ok and report.broken_at == 1 and report.problem == "chain link was changed"
 
 
 def test_rechaining_under_a_guessed_key_is_detected(app):
-    _write_entries(app)
+    write_entries(app)
 
     def wrong_key_link(prev, seq, mac):
         message = json.dumps(["audit-link-v2", prev, seq, mac], separators=(",", ":"))
@@ -126,12 +102,12 @@ def test_rechaining_under_a_guessed_key_is_detected(app):
     with app.app_context():
         db.session.execute(delete(AuditEntry).where(AuditEntry.id == 4))
         db.session.commit()
-        _rechain(db.session, wrong_key_link)
+        rechain(db.session, wrong_key_link)
     assert not _verify(app).ok
 
 
 def test_a_forged_entry_without_the_key_is_detected_sealed_or_not(app):
-    _write_entries(app, 2)
+    write_entries(app, 2)
     with app.app_context():
         db.session.add(
             AuditEntry(
@@ -154,7 +130,7 @@ def test_a_forged_entry_without_the_key_is_detected_sealed_or_not(app):
 
 
 def test_deleted_last_entry_is_detected(app):
-    _write_entries(app)
+    write_entries(app)
     with app.app_context():
         db.session.execute(delete(AuditEntry).where(AuditEntry.id == 5))
         db.session.commit()
@@ -163,7 +139,7 @@ def test_deleted_last_entry_is_detected(app):
 
 
 def test_reordered_entries_are_detected(app):
-    _write_entries(app)
+    write_entries(app)
     with app.app_context():
         for old, new in ((2, 1000), (3, 2), (1000, 3)):
             db.session.execute(update(AuditEntry).where(AuditEntry.seq == old).values(seq=new))
@@ -200,7 +176,7 @@ def _legacy_rows(session, count):
 def test_legacy_entries_stay_verified_and_the_keyed_chain_continues_them(app):
     with app.app_context():
         _legacy_rows(db.session, 3)
-    _write_entries(app, 2)
+    write_entries(app, 2)
     report = _verify(app, legacy_allowed=3)
     assert report.ok and report.checked == 5 and report.legacy == 3
     refused = _verify(app, legacy_allowed=2)  # more old-style entries than there ever were
@@ -214,7 +190,7 @@ def test_legacy_entries_stay_verified_and_the_keyed_chain_continues_them(app):
 def test_an_edited_legacy_entry_is_detected(app):
     with app.app_context():
         _legacy_rows(db.session, 3)
-    _write_entries(app, 1)
+    write_entries(app, 1)
     with app.app_context():
         db.session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(actor="x"))
         db.session.commit()
@@ -223,7 +199,7 @@ def test_an_edited_legacy_entry_is_detected(app):
 
 
 def test_an_unkeyed_entry_slipped_into_the_keyed_chain_is_detected(app):
-    _write_entries(app, 2)
+    write_entries(app, 2)
     with app.app_context():
         head = db.session.get(AuditHead, 1)
         fields = [head.last_hash, "x", None, "system", "old.event", None, "{}"]
@@ -244,7 +220,7 @@ def test_an_unkeyed_entry_slipped_into_the_keyed_chain_is_detected(app):
 
 
 def test_a_sealer_with_a_stale_view_of_the_head_seals_nothing(app, monkeypatch):
-    _write_entries(app, 40, seal=False)
+    write_entries(app, 40, seal=False)
     with app.app_context():
         assert sequencer.seal(db.session, limit=10) == 10
         db.session.commit()
@@ -262,7 +238,7 @@ def test_a_sealer_with_a_stale_view_of_the_head_seals_nothing(app, monkeypatch):
 
 def test_the_app_seals_new_entries_in_the_background(make_app):
     app = make_app(PORTAL_AUDIT_SEAL_SECONDS=1)
-    _write_entries(app, 3, seal=False)
+    write_entries(app, 3, seal=False)
     assert app.test_client().get("/healthz").status_code == 200  # starts the sealer
     with app.app_context():
         for _ in range(100):
@@ -278,7 +254,7 @@ def test_the_app_seals_new_entries_in_the_background(make_app):
 
 
 def test_cli_verify_exits_1_when_broken(app):
-    _write_entries(app)
+    write_entries(app)
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0 and "5 entries" in ok.output
@@ -296,7 +272,7 @@ def test_deleting_an_old_entry_and_resetting_the_rest_to_waiting_is_not_resealed
     an_hour_ago = utcnow() - timedelta(hours=1)
     monkeypatch.setattr(audit, "utcnow", lambda: an_hour_ago)
     monkeypatch.setattr(sequencer, "utcnow", lambda: an_hour_ago)
-    _write_entries(app, 6)  # written and sealed an hour ago
+    write_entries(app, 6)  # written and sealed an hour ago
     monkeypatch.undo()
     with app.app_context():
         kept = db.session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == 2))
@@ -317,7 +293,7 @@ def test_a_wiped_trail_is_not_restarted_and_fails_verification(app):
     from tests.helpers import file_report
 
     file_report(app.test_client(), "en")
-    _write_entries(app, 2)
+    write_entries(app, 2)
     with app.app_context():
         db.session.execute(delete(AuditEntry))
         db.session.execute(delete(AuditHead))
@@ -331,7 +307,7 @@ def test_a_wiped_trail_is_not_restarted_and_fails_verification(app):
 
 
 def test_an_entry_numbered_outside_the_chain_is_reported(app):
-    _write_entries(app, 2)
+    write_entries(app, 2)
     with app.app_context():
         db.session.add(
             AuditEntry(
@@ -350,18 +326,18 @@ def test_an_entry_numbered_outside_the_chain_is_reported(app):
 
 
 def test_a_row_numbered_past_the_head_stops_sealing_without_a_crash(app):
-    _write_entries(app, 2)
+    write_entries(app, 2)
     with app.app_context():
         db.session.add(AuditEntry(created_at=utcnow(), actor="x", action="y", detail="{}", seq=3))
         db.session.commit()
-    _write_entries(app, 1, seal=False)
+    write_entries(app, 1, seal=False)
     with app.app_context():
         assert sequencer.seal_all(db.session) == 0
     assert not _verify(app).ok
 
 
 def test_the_sequencer_leaves_a_forged_waiting_entry_unsealed_and_seals_the_rest(app):
-    _write_entries(app, 1, seal=False)
+    write_entries(app, 1, seal=False)
     with app.app_context():
         db.session.add(
             AuditEntry(
@@ -374,7 +350,7 @@ def test_the_sequencer_leaves_a_forged_waiting_entry_unsealed_and_seals_the_rest
             )
         )
         db.session.commit()
-    _write_entries(app, 1, seal=False)
+    write_entries(app, 1, seal=False)
     with app.app_context():
         assert sequencer.seal_all(db.session) == 2
         forged = db.session.scalar(select(AuditEntry).where(AuditEntry.entry_mac == "d" * 64))
@@ -384,7 +360,7 @@ def test_the_sequencer_leaves_a_forged_waiting_entry_unsealed_and_seals_the_rest
 
 
 def test_a_non_ascii_value_planted_in_a_digest_is_reported_not_a_crash(app):
-    _write_entries(app, 2)
+    write_entries(app, 2)
     with app.app_context():
         db.session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(entry_mac="é" * 32))
         db.session.commit()
@@ -392,13 +368,13 @@ def test_a_non_ascii_value_planted_in_a_digest_is_reported_not_a_crash(app):
 
 
 def test_the_sequencer_does_not_build_on_a_head_moved_without_the_key(app):
-    _write_entries(app, 4)
+    write_entries(app, 4)
     with app.app_context():
         second = db.session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == 2))
         db.session.execute(delete(AuditEntry).where(AuditEntry.seq > 2))
         db.session.execute(update(AuditHead).values(entries=2, last_hash=second))
         db.session.commit()
-    _write_entries(app, 1, seal=False)
+    write_entries(app, 1, seal=False)
     with app.app_context():
         assert sequencer.seal_all(db.session) == 0
         db.session.execute(update(AuditHead).values(head_mac=None))

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from portal.extensions import db
 from portal.models import AuditEntry, AuditHead
 from portal.security import audit, sequencer
-from tests.security.test_audit import _rechain, _write_entries
+from tests.security.audit_helpers import rechain, write_entries
 
 
 @pytest.fixture
@@ -41,10 +41,10 @@ def _verify_against(app, saved, public_key):
 
 def test_a_checkpoint_seals_first_and_verifies_while_nothing_changed(app, signing, tmp_path):
     key_file, public_key = signing
-    _write_entries(app, 4, seal=False)
+    write_entries(app, 4, seal=False)
     document, saved = _checkpoint(app, key_file, tmp_path)
     assert document["entries"] == 4 and document["public_key"] == public_key
-    _write_entries(app, 2)  # the trail grows after the checkpoint: still fine
+    write_entries(app, 2)  # the trail grows after the checkpoint: still fine
     result = _verify_against(app, saved, public_key)
     assert result.exit_code == 0, result.output
     assert "entries 1-4 unchanged" in result.output and "6 entries verified" in result.output
@@ -54,12 +54,12 @@ def test_a_rewrite_with_the_audit_key_passes_alone_but_not_against_the_checkpoin
     app, signing, tmp_path
 ):
     key_file, public_key = signing
-    _write_entries(app, 5)
+    write_entries(app, 5)
     _document, saved = _checkpoint(app, key_file, tmp_path)
     with app.app_context():
         db.session.execute(delete(AuditEntry).where(AuditEntry.seq == 2))
         db.session.commit()
-        _rechain(db.session, audit.link_mac, audit.head_mac)  # the attacker holds the key
+        rechain(db.session, audit.link_mac, audit.head_mac)  # the attacker holds the key
         assert audit.verify(db.session).ok
     result = _verify_against(app, saved, public_key)
     assert result.exit_code == 1
@@ -68,7 +68,7 @@ def test_a_rewrite_with_the_audit_key_passes_alone_but_not_against_the_checkpoin
 
 def test_cutting_off_the_newest_entries_is_caught_by_the_checkpoint(app, signing, tmp_path):
     key_file, public_key = signing
-    _write_entries(app, 5)
+    write_entries(app, 5)
     _document, saved = _checkpoint(app, key_file, tmp_path)
     with app.app_context():
         db.session.execute(delete(AuditEntry).where(AuditEntry.seq >= 4))
@@ -86,7 +86,7 @@ def test_cutting_off_the_newest_entries_is_caught_by_the_checkpoint(app, signing
 
 def test_a_checkpoint_signed_by_someone_else_is_refused(app, signing, tmp_path):
     key_file, _public_key = signing
-    _write_entries(app, 2)
+    write_entries(app, 2)
     _document, saved = _checkpoint(app, key_file, tmp_path)
     other = app.test_cli_runner().invoke(args=["keys", "generate-signing", "--audit"]).output
     other_public = dict(line.split("=", 1) for line in other.split())["PORTAL_AUDIT_PUBLIC_KEY"]
@@ -96,7 +96,7 @@ def test_a_checkpoint_signed_by_someone_else_is_refused(app, signing, tmp_path):
 
 def test_an_edited_checkpoint_is_refused(app, signing, tmp_path):
     key_file, public_key = signing
-    _write_entries(app, 3)
+    write_entries(app, 3)
     document, saved = _checkpoint(app, key_file, tmp_path)
     document["entries"] = 2
     saved.write_text(json.dumps(document))
@@ -119,7 +119,7 @@ def test_a_malformed_checkpoint_file_is_a_clear_error(app, signing, tmp_path, co
 
 def test_verifying_a_checkpoint_needs_a_trusted_public_key(app, signing, tmp_path):
     key_file, _public_key = signing
-    _write_entries(app, 1)
+    write_entries(app, 1)
     _document, saved = _checkpoint(app, key_file, tmp_path)
     result = app.test_cli_runner().invoke(args=["audit", "verify", "--checkpoint", saved])
     assert result.exit_code != 0 and "--public-key" in result.output
@@ -134,7 +134,7 @@ def test_the_configured_public_key_is_trusted(make_app, tmp_path):
     )
     key_file = tmp_path / "k"
     key_file.write_text(pair["PORTAL_AUDIT_SIGNING_KEY"])
-    _write_entries(app, 2)
+    write_entries(app, 2)
     _document, saved = _checkpoint(app, key_file, tmp_path)
     trusting = make_app(fresh=False, PORTAL_AUDIT_PUBLIC_KEY=pair["PORTAL_AUDIT_PUBLIC_KEY"])
     result = trusting.test_cli_runner().invoke(args=["audit", "verify", "--checkpoint", saved])
@@ -152,7 +152,7 @@ def test_a_checkpoint_needs_a_signing_key(app, tmp_path):
 
 def test_no_checkpoint_of_a_broken_trail(app, signing, tmp_path):
     key_file, _public_key = signing
-    _write_entries(app, 3)
+    write_entries(app, 3)
     with app.app_context():
         db.session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(actor="x"))
         db.session.commit()

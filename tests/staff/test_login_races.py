@@ -10,23 +10,22 @@ from flask import Flask
 from portal.extensions import db
 from portal.models import LoginThrottle, Staff
 from tests.live import at_once, script_module, serving
+from tests.races import race_settings
 from tests.staff_helpers import Member, make_staff
 
 MANY = "1000 per minute"
 NEUTRAL = "The email, password or code is not right, or the account cannot sign in now."
-SQLITE_WAIT = {"pool_pre_ping": True, "connect_args": {"timeout": 30}}
 
 
 @pytest.fixture
 def open_app(make_app, backend: str) -> Flask:
     """Limits wide open, so only the lockout and the code check decide."""
-    engine = {"SQLALCHEMY_ENGINE_OPTIONS": SQLITE_WAIT} if backend == "sqlite" else {}
     return make_app(
         PORTAL_LIMIT_LOGIN=MANY,
         PORTAL_LIMIT_LOGIN_ACCOUNT=MANY,
         PORTAL_LIMIT_DEFAULT="10000 per minute",
         PORTAL_PROXY_HOPS=1,
-        **engine,
+        **race_settings(backend),
     )
 
 

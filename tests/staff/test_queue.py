@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import re
 from collections import Counter
@@ -21,7 +20,7 @@ from portal.models import Case, Staff
 from scripts.pages import CASE_LINK, NEXT_PAGE, QUEUE_ROW, csrf_token
 from tests import factories
 from tests.helpers import file_report, open_status, page_text
-from tests.staff_helpers import make_staff, staff_client
+from tests.staff_helpers import forged_cursor, make_staff, staff_client
 
 COUNT = re.compile(r'<span class="count" data-status="(\w+)">(\d+)</span>')
 UNREAD = "New message from victim"
@@ -312,21 +311,17 @@ def test_pages_stay_consistent_while_new_cases_arrive(make_app):
     assert seen == sorted(seen, key=keys.__getitem__)
 
 
-def _b64(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
 TAMPERED = {
     "garbage": "garbage",
     "percent": "%%%",
     "too_long": "x" * 300,
-    "bad_date": _b64("1|not a date|3"),
-    "naive_date": _b64("1|2024-01-01T00:00:00|3"),
-    "other_zone": _b64("1|2024-01-01T00:00:00+05:00|3"),
-    "negative": _b64("-7|2024-01-01T00:00:00+00:00|-1"),
-    "huge_rank": _b64("99999999999999999999|2024-01-01T00:00:00+00:00|1"),
-    "huge_id": _b64("1|2024-01-01T00:00:00+00:00|99999999999999999999"),
-    "far_future": _b64("1|9999-12-31T23:59:59+00:00|1"),
+    "bad_date": forged_cursor("1|not a date|3"),
+    "naive_date": forged_cursor("1|2024-01-01T00:00:00|3"),
+    "other_zone": forged_cursor("1|2024-01-01T00:00:00+05:00|3"),
+    "negative": forged_cursor("-7|2024-01-01T00:00:00+00:00|-1"),
+    "huge_rank": forged_cursor("99999999999999999999|2024-01-01T00:00:00+00:00|1"),
+    "huge_id": forged_cursor("1|2024-01-01T00:00:00+00:00|99999999999999999999"),
+    "far_future": forged_cursor("1|9999-12-31T23:59:59+00:00|1"),
 }
 
 

@@ -3,7 +3,6 @@ every order, tampered cursors; the case page's deadlines and shortcut list."""
 
 from __future__ import annotations
 
-import base64
 import html
 import re
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from portal.web.templating import _due
 from scripts.pages import CASE_LINK, NEXT_PAGE, QUEUE_LINE
 from tests import factories
 from tests.helpers import page_text
-from tests.staff_helpers import make_staff, staff_client
+from tests.staff_helpers import forged_cursor, make_staff, staff_client
 
 
 def _cases(app: Flask, dues: list[timedelta | None]) -> list[str]:
@@ -100,18 +99,14 @@ def test_every_order_pages_through_all_cases_once(make_app, query):
         assert seen[0] == made[3]  # the overdue case comes first
 
 
-def _b64(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
 @pytest.mark.parametrize(
     "after",
     [
-        _b64("deadline|asc|-|0"),
-        _b64("deadline|asc|not a date|1"),
-        _b64("priority|desc|9|2024-01-01T00:00:00+00:00|1"),
-        _b64("filed|asc|2024-01-01T00:00:00|1"),
-        _b64("nonsense|asc|1|1"),
+        forged_cursor("deadline|asc|-|0"),
+        forged_cursor("deadline|asc|not a date|1"),
+        forged_cursor("priority|desc|9|2024-01-01T00:00:00+00:00|1"),
+        forged_cursor("filed|asc|2024-01-01T00:00:00|1"),
+        forged_cursor("nonsense|asc|1|1"),
         "%%%",
     ],
 )

@@ -18,8 +18,9 @@ from portal.models import Link, TakedownRequest, Target
 from scripts.pages import NOTICE_BODY, field_values
 from tests.helpers import file_report, page_text
 from tests.live import at_once
+from tests.races import race_settings
 from tests.staff_helpers import make_staff, staff_client, token_of
-from tests.takedown.test_desk import _states_match_the_links
+from tests.takedown.desk_helpers import assert_states_match_the_links
 
 ORG = {
     "PORTAL_ORG_NAME": "디지털성범죄 피해지원 테스트센터",
@@ -27,13 +28,11 @@ ORG = {
     "PORTAL_LIMIT_FILING": "100 per hour",
     "PORTAL_LIMIT_RECEIPT": "100 per minute",
 }
-SQLITE_WAIT = {"pool_pre_ping": True, "connect_args": {"timeout": 30}}
 
 
 @pytest.fixture
 def desk_app(make_app: Any, backend: str) -> Flask:
-    engine = {"SQLALCHEMY_ENGINE_OPTIONS": SQLITE_WAIT} if backend == "sqlite" else {}
-    return make_app(PORTAL_LIMIT_DEFAULT="10000 per minute", **ORG, **engine)
+    return make_app(PORTAL_LIMIT_DEFAULT="10000 per minute", **ORG, **race_settings(backend))
 
 
 def _file(app: Flask, channel: str, count: int) -> list[str]:
@@ -179,7 +178,7 @@ def test_two_parallel_answers_to_one_request_count_each_link_once(desk_app):
     kept, counted = _counts(app, target_id)
     assert counted == 0
     assert kept == counted, f"open_links drifted to {kept}"
-    _states_match_the_links(app)
+    assert_states_match_the_links(app)
 
 
 def test_two_parallel_back_online_rechecks_count_each_link_once(desk_app):
@@ -207,7 +206,7 @@ def test_two_parallel_back_online_rechecks_count_each_link_once(desk_app):
     kept, counted = _counts(app, target_id)
     assert counted == 3
     assert kept == counted, f"open_links drifted to {kept}"
-    _states_match_the_links(app)
+    assert_states_match_the_links(app)
 
 
 # --- oversized and tampered input ----------------------------------------------------------
@@ -300,7 +299,7 @@ def test_a_withdrawal_racing_an_answer_counts_the_links_once(desk_app):
     kept, counted = _counts(app, target_id)
     assert counted == 0
     assert kept == counted, f"open_links drifted to {kept}"
-    _states_match_the_links(app)
+    assert_states_match_the_links(app)
 
 
 @pytest.mark.parametrize(

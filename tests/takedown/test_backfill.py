@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.links.targets import target_hash
 from portal.models import Link, Target, TargetState, utcnow
 from tests import factories
-from tests.takedown.test_desk import _states_match_the_links
+from tests.takedown.desk_helpers import assert_states_match_the_links
 
 
 def test_older_links_get_their_targets_and_removed_ones_a_recheck(app):
@@ -46,4 +46,4 @@ def test_older_links_get_their_targets_and_removed_ones_a_recheck(app):
     assert "0 link(s) given a target in 0 target(s); 0 removed" in again.output
     recount = app.test_cli_runner().invoke(args=["targets", "recount"])
     assert "recounted 2 target(s)" in recount.output
-    _states_match_the_links(app)
+    assert_states_match_the_links(app)

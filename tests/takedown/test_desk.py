@@ -24,12 +24,12 @@ from portal.models import (
     Note,
     TakedownRequest,
     Target,
-    TargetState,
     utcnow,
 )
 from scripts.pages import NEXT_PAGE
 from tests.helpers import file_report, open_status, page_text
 from tests.staff_helpers import make_staff, staff_client, token_of
+from tests.takedown.desk_helpers import assert_states_match_the_links
 
 KOREA = ZoneInfo("Asia/Seoul")
 
@@ -144,7 +144,7 @@ def test_one_request_and_one_answer_reach_all_five_cases(desk_app):
         client.get("/status/case")
     )
     assert "Removed: <strong>5</strong>" in page_text(staff.get(f"/staff/targets/{channel.id}"))
-    _states_match_the_links(app)
+    assert_states_match_the_links(app)
     due = page_text(staff.get("/staff/rechecks"))
     for _client, ref, _receipt in victims:
         assert ref in due
@@ -198,7 +198,7 @@ def test_a_recheck_that_finds_the_content_back_reopens_the_case(desk_app):
             select(LinkEvent.kind).where(LinkEvent.link_id == ids[ref_back]).order_by(LinkEvent.id)
         ).all()
         assert kinds == ["requested", "answered", "back"]
-    _states_match_the_links(app)
+    assert_states_match_the_links(app)
 
     case_page = page_text(staff.get(f"/staff/cases/{ref_back}"))
     assert "Uploaded again" in case_page and "Rechecked: online again" in case_page
@@ -320,25 +320,6 @@ def test_a_victim_who_did_not_ask_for_takedown_is_left_out_of_requests(desk_app)
     case_page = page_text(staff.get(f"/staff/cases/{ref}"))
     assert "The victim did not ask for takedown" in case_page
     assert asked
-
-
-def _states_match_the_links(app: Flask) -> None:
-    """The kept count per target and state equals counting the links now."""
-    with app.app_context():
-        kept = {
-            (row.target_id, row.state): row.links
-            for row in db.session.scalars(select(TargetState))
-            if row.links
-        }
-        counted = dict(
-            ((target, state), count)
-            for target, state, count in db.session.execute(
-                select(Link.target_id, Link.takedown_status, func.count()).group_by(
-                    Link.target_id, Link.takedown_status
-                )
-            )
-        )
-        assert kept == counted
 
 
 def test_a_target_asked_about_many_times_shows_its_latest_requests_and_pages_the_rest(make_app):

@@ -13,7 +13,7 @@ import pytest
 
 from portal.choices import LANGUAGE_CODES
 from portal.links.platforms import NOTICE_CHANNELS, REGISTRY
-from portal.takedown import notices
+from portal.takedown import notice_rules, notices
 from portal.takedown.notices import (
     Notice,
     NoticeLink,
@@ -525,3 +525,23 @@ def test_a_template_that_writes_nothing_is_a_bug_not_a_blank_notice(
     monkeypatch.setattr(notices, "template_dir", lambda: tmp_path)
     with pytest.raises(RuntimeError, match=r"police\.ko\.txt left the subject or the body empty"):
         notice("police")
+
+
+@pytest.mark.parametrize(
+    ("platform", "channel", "language"),
+    [
+        ("naver", "report_form", "ko"),
+        ("kakao", "abuse_email", "ko"),
+        ("dcinside", "report_form", "ko"),
+        ("telegram", "abuse_email", "en"),
+        ("x", "report_form", "en"),
+        ("telegram", "kcsc", "ko"),
+        ("web", "police", "ko"),
+        ("web", "hosting", "en"),
+        ("no-such-platform", "abuse_email", "en"),
+    ],
+)
+def test_a_notice_is_first_drafted_in_the_language_its_reader_reads(
+    platform: str, channel: str, language: str
+) -> None:
+    assert notice_rules.notice_language(platform, channel) == language

@@ -18,7 +18,7 @@ from portal.models import Case, Link, LinkEvent, TakedownRequest, Target, utcnow
 from portal.takedown import desk, rechecks
 from portal.takedown.seed import DeskSeeded, seed_desk
 from portal.takedown.seed_pool import HOT_CHANNEL, pool_size, templates
-from tests.takedown.test_desk import _states_match_the_links
+from tests.takedown.desk_helpers import assert_states_match_the_links
 
 N = 400
 
@@ -128,7 +128,7 @@ def test_takedown_columns_tell_one_story(app: Flask) -> None:
 
 def test_counts_equal_a_recount_and_the_hot_channel_leads(app: Flask) -> None:
     done = _seed(app, per_case=12)
-    _states_match_the_links(app)
+    assert_states_match_the_links(app)
     with app.app_context():
         counted = _recount()
         stored = {

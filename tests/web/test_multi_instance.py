@@ -9,7 +9,6 @@ Limiter, which every app built in a process shares.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import secrets
 import shutil
@@ -17,31 +16,19 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from scripts.pages import RECEIPT
 from tests.conftest import PG_URL, REDIS_URL, REQUIRE_SERVICES, _dispose, build_app
+from tests.live import script_module
 
 ROOT = Path(__file__).resolve().parents[2]
 FALLBACK = "Rate limit storage unreachable - falling back to in-memory storage"
 
 
-def _load_servers() -> ModuleType:
-    """scripts/servers.py, the helpers the load scripts use (scripts/ is not a package)."""
-    if str(ROOT / "scripts") not in sys.path:
-        sys.path.insert(0, str(ROOT / "scripts"))  # servers.py imports its neighbour pages.py
-    spec = importlib.util.spec_from_file_location("portal_servers", ROOT / "scripts/servers.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-servers = _load_servers()
+servers = script_module("servers")
 
 
 def _need_services() -> None:
