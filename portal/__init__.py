@@ -58,10 +58,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
         Migrate(app, db, directory=str(MIGRATIONS_DIR))
     surfaces.init_app(app)  # first: the other surface's routes do not exist here
+    bodies.init_app(app)  # before CSRF, whose check reads the body the same way
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
-    bodies.init_app(app)
     limits.init_app(app)
     headers.init_app(app)
     errors.init_app(app)

@@ -194,6 +194,9 @@ def file_case(
                 )
                 if earlier:
                     raise DuplicateSubmission(earlier) from None
+            taken = session.scalar(select(Case.id).where(Case.case_ref == case.case_ref))
+            if taken is None:
+                raise  # not a number taken: a database fault, which keeps the victim's form
             continue
         stored = _store_files(session, case, filing.files, upload_dir) if upload_dir else 0
         # Compared with other cases after the victim's page is sent (fingerprint_matching).

@@ -235,7 +235,8 @@ def forget_finished_mail(session: Session, before: datetime) -> int:
 
 
 def sweep_orphan_files(session: Session, upload_dir: str, min_age_seconds: int = 3600) -> int:
-    """Remove encrypted files that no row refers to (left by a filing that failed to commit)."""
+    """Remove encrypted files that no row refers to (left by a filing that failed to commit),
+    and files a killed process left half written."""
     directory = Path(upload_dir)
     if not directory.is_dir():
         return 0
@@ -243,9 +244,10 @@ def sweep_orphan_files(session: Session, upload_dir: str, min_age_seconds: int =
     removed = 0
     cutoff = time.time() - min_age_seconds
     for path in directory.iterdir():
-        if path.name.startswith(".") or path.name in known or not path.is_file():
+        hidden = path.name.startswith(".")
+        if (hidden and not path.name.endswith(storage.PARTIAL_SUFFIX)) or path.name in known:
             continue
-        if path.stat().st_mtime < cutoff:
+        if path.is_file() and path.stat().st_mtime < cutoff:
             path.unlink()
             removed += 1
     return removed

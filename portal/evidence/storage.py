@@ -23,6 +23,8 @@ from portal.models import EvidenceFile
 from portal.security import crypto
 
 _PENDING = "evidence_files_pending"
+# A file being written is ".<name>.tmp" until it is whole.
+PARTIAL_SUFFIX = ".tmp"
 
 
 @dataclass
@@ -109,13 +111,19 @@ def _settle(session: orm.Session, transaction: SessionTransaction) -> None:
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, target)
+    temporary = target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, target)
+    except BaseException:
+        # A full or broken disk: no partial ciphertext stays behind (sweep_orphan_files
+        # removes one a killed process left).
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def load(upload_dir: str, stored_name: str) -> bytes:

@@ -195,7 +195,7 @@ def _over_limit(error: TooManyRequests) -> ResponseReturnValue:
 @limits.refused_uploads
 @csrf.exempt  # the form checks its own token, so an expired one gives the form back filled
 def report() -> ResponseReturnValue:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD (which must change nothing)
         return _report_page()
     if from_another_site():
         # A form another site auto-posts: nothing it carries is kept, and the session (and
@@ -206,9 +206,11 @@ def report() -> ResponseReturnValue:
     form = ReportForm(max_links=config["PORTAL_MAX_LINKS"])
     form.submission_key.data = report_session.accepted_key(form.submission_key.data)
 
-    language_switch = request.form.get("switch_lang")
-    if language_switch in LANGUAGE_CODES:
-        switch_language(language_switch)
+    if "switch_lang" in request.form:
+        # The language buttons never send the report, whatever value a tampered one carries.
+        wanted = request.form.get("switch_lang", "").strip().lower()
+        if wanted in LANGUAGE_CODES:
+            switch_language(wanted)
         return _keep_and_show(form, {}, 200)
     if "add_link" in request.form:
         room = len(form.links.entries) < form.max_links
@@ -252,16 +254,20 @@ def report() -> ResponseReturnValue:
             compare_after_response()
     except DuplicateSubmission as duplicate:
         db.session.rollback()
+        limits.give_back_filing_slot()
         drafts.discard(db.session, report_session.forget_draft())
         db.session.commit()
         report_session.note_already_filed(duplicate.case_ref)
         return redirect(url_for("public.already_filed"), code=303)
     except IntakeRefused:
         db.session.rollback()
+        limits.give_back_filing_slot()
         abort(400)
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, OSError) as error:
+        # The database, or the disk the files go to, failed: the victim keeps the form.
         db.session.rollback()
-        log.error("filing failed, database unavailable: %s", type(error).__name__)
+        limits.give_back_filing_slot()
+        log.error("filing failed, could not be stored: %s", type(error).__name__)
         notice = _(
             "We could not save your report just now. Nothing you typed is lost: "
             "please wait a minute and press Send again."

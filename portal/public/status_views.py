@@ -34,7 +34,7 @@ def status() -> ResponseReturnValue:
         if (status_session.pop_expired_notice())
         else None
     )
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD (which must change nothing)
         outcome = session.pop(ENTRY_OUTCOME, None)
         error = None
         if outcome == "wrong":

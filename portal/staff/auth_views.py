@@ -75,7 +75,7 @@ def login() -> ResponseReturnValue:
     notice = None
     if session.pop("staff_expired", False):
         notice = _("You were signed out after a period without activity. Please sign in again.")
-    if request.method == "GET":
+    if request.method != "POST":
         form.next.data = safe_next(request.args.get("next")) or ""
         return render_template("staff/login.html", form=form, notice=notice)
     if not form.validate():
@@ -113,7 +113,7 @@ def login_code() -> ResponseReturnValue:
         session.pop(PENDING, None)
         return redirect(url_for("staff.login"), code=303)
     form = CodeForm()
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("staff/login_code.html", form=form)
     staff = db.session.get(Staff, int(pending["id"]))
     if staff is not None and _used_already(staff, pending):
@@ -184,11 +184,14 @@ def account() -> ResponseReturnValue:
     password_form = PasswordChangeForm(prefix="pw")
     error = None
     if request.method == "POST" and "lang-language" in request.form:
-        if language_form.validate() and language_form.language.data in choices.LANGUAGE_CODES:
+        if not (language_form.validate() and language_form.language.data in choices.LANGUAGE_CODES):
+            error = ("lang-ko", _("Please choose the language of your pages."))
+        else:
             staff.language = language_form.language.data
             audit.record(db.session, "account.language", staff=staff, language=staff.language)
             db.session.commit()
             return redirect(url_for("staff.account", lang=staff.language, saved=1), code=303)
+        language_form.language.data = staff.language
     elif request.method == "POST":
         error = _change_password(staff, password_form)
         if error is None:

@@ -144,13 +144,23 @@ def take_filing_slot() -> bool:
     the shared store) rather than after its answer means twenty forms sent at once cannot
     all slip through while none has been counted yet. False when over the limit.
     """
+    return _count_filing(1)
+
+
+def give_back_filing_slot() -> None:
+    """A filing that was counted but not made (the database or the disk failed, or it was a
+    resend of one already filed): it does not use up the victim's quota."""
+    _count_filing(-1)
+
+
+def _count_filing(cost: int) -> bool:
     if not limiter.enabled:
         return True
     identity = (current_app.config["RATELIMIT_KEY_PREFIX"], "filing", client_key())
     try:
         strategy = limiter.limiter
         return all(
-            strategy.hit(item, *identity)
+            strategy.hit(item, *identity, cost=cost)
             for item in parse_many(current_app.config["PORTAL_LIMIT_FILING"])
         )
     except Exception:

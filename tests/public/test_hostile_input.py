@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import time
 
+import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -18,6 +20,8 @@ from tests.helpers import (
     shown_after,
 )
 from tests.staff_helpers import make_staff, staff_client
+
+TYPED = "A bot made fake images from my profile photo."
 
 
 def test_exotic_digits_in_row_numbers(client):
@@ -135,3 +139,48 @@ def test_reply_written_past_the_idle_timeout_is_kept(app, client, monkeypatch):
     reopened = client.get(reopened.headers["Location"])
     assert reopened.status_code == 200
     assert 'name="body"' in page_text(reopened) and message in page_text(reopened)
+
+
+UNNAMED_PART = b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n"
+POSTED_PAGES = ["/report", "/status", "/status/leave", "/report/saved", "/staff/login"]
+
+
+@pytest.mark.parametrize("path", POSTED_PAGES)
+def test_bodies_no_page_can_send_are_a_400_in_the_visitors_language(client, path):
+    client.get("/report?lang=en")
+    for body in (
+        {"data": UNNAMED_PART, "content_type": "multipart/form-data; boundary=b"},
+        {"json": {"links-0-url": 5, "body": {}}},
+        {"json": [1]},
+        {
+            "data": {"links-0-url": (io.BytesIO(b"x"), "x.txt"), "receipt": "1"},
+            "content_type": "multipart/form-data",
+        },
+    ):
+        response = client.post(path, **body)
+        assert response.status_code == 400, (path, body)
+        html = page_text(response)
+        assert '<html lang="en">' in html
+        assert "Something in the request was not right" in html
+
+
+def test_a_head_request_leaves_the_draft_as_it_was(app, client):
+    token, key = open_form(client, "en")
+    typed = report_data(csrf_token=token, submission_key=key, switch_lang="en")
+    assert client.post("/report", data=typed).status_code in (200, 303)
+    assert client.head("/report").status_code == 200
+    assert client.head("/status").status_code == 200
+    assert TYPED in page_text(client.get("/report"))
+    with app.app_context():
+        assert db.session.scalars(select(Case)).all() == []
+
+
+@pytest.mark.parametrize("value", ["EN", "en ", "zh", "", "ko\x00"])
+def test_a_tampered_language_button_never_sends_the_report(app, client, value):
+    token, key = open_form(client, "en")
+    data = report_data(csrf_token=token, submission_key=key, switch_lang=value)
+    response = shown_after(client, client.post("/report", data=data))
+    assert response.status_code == 200
+    assert TYPED in page_text(response)
+    with app.app_context():
+        assert db.session.scalars(select(Case)).all() == []

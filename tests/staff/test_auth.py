@@ -349,6 +349,23 @@ def test_language_choice_persists_and_switches_the_pages(make_app):
     assert HTML_LANG.search(page_text(elsewhere.get("/staff/"))).group(1) == "ko"
 
 
+@pytest.mark.parametrize("value", ["zh", "EN", "", "ko\x00", "e" * 5000])
+def test_a_language_the_pages_do_not_have_is_refused_with_a_message(make_app, value):
+    app = make_app(PORTAL_LIMIT_LOGIN_ACCOUNT=MANY)
+    member = make_staff(app, "worker@example.org", language="en")
+    client = staff_client(app, member)
+    token = token_of(client)
+    refused = client.post("/staff/account", data={"lang-language": value, "lang-csrf_token": token})
+    assert refused.status_code == 400
+    page = page_text(refused)
+    assert "Please choose the language of your pages." in page
+    assert 'id="lang-en" name="lang-language" value="en" checked' in page  # as it was
+    assert _row(app, member).language == "en"
+    without_token = client.post("/staff/account", data={"lang-language": "ko"})
+    assert without_token.status_code == 400
+    assert _row(app, member).language == "en"
+
+
 @pytest.mark.parametrize(
     ("new", "message"),
     [
