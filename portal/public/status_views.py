@@ -11,12 +11,14 @@ from wtforms.validators import ValidationError
 
 from portal.cases import casework, drafts, receipts, retention
 from portal.cases.workflow import WorkflowError
+from portal.choices import LANGUAGE_CODES
 from portal.evidence import fingerprints
 from portal.extensions import csrf, db
 from portal.models import Case, Message, utcnow
 from portal.public import bp, status_session
 from portal.public.forms import ConfirmForm, FingerprintForm, ReceiptForm, ReplyForm
 from portal.web import limits
+from portal.web.i18n import switch_language
 from portal.web.origin import from_another_site
 
 REPLY_DRAFT_CHARS = 6000
@@ -160,6 +162,8 @@ def status_reply() -> ResponseReturnValue:
             return redirect(url_for("public.status"), code=303)
         _keep_reply(draft)
         return redirect(url_for("public.status"), code=303)
+    if "switch_lang" in request.form:
+        return _switch_keeping_reply()
     form = ReplyForm()
     if not form.validate():
         return render_case(case, reply=form, status=400)
@@ -177,6 +181,21 @@ def status_reply() -> ResponseReturnValue:
     _forget_reply()
     db.session.commit()
     session["reply_sent"] = True
+    return redirect(url_for("public.status_case"), code=303)
+
+
+def _switch_keeping_reply() -> ResponseReturnValue:
+    """The case page's language button: the reply being written waits as a draft."""
+    typed = (request.form.get("body") or "").strip()
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        typed = ""  # a form this session was not given keeps nothing
+    if typed:
+        _keep_reply(typed)
+    wanted = (request.form.get("switch_lang") or "").strip().lower()
+    if wanted in LANGUAGE_CODES:
+        switch_language(wanted)
     return redirect(url_for("public.status_case"), code=303)
 
 

@@ -195,8 +195,17 @@ receipt_per_target = limiter.limit(
     key_func=_receipt_target_key,
 )
 
+
+def _switching_language() -> bool:
+    return "switch_lang" in request.form
+
+
+# A language button on the case page posts the reply being written; that sends nothing.
 message_from_victim = limiter.limit(
-    _setting("PORTAL_LIMIT_MESSAGE"), scope="victim-message", methods=["POST"]
+    _setting("PORTAL_LIMIT_MESSAGE"),
+    scope="victim-message",
+    methods=["POST"],
+    exempt_when=_switching_language,
 )
 
 login_per_client = limiter.limit(_setting("PORTAL_LIMIT_LOGIN"), scope="login", methods=["POST"])

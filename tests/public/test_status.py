@@ -69,6 +69,31 @@ def test_status_page_shows_staff_messages_and_takes_a_reply(app, client):
         assert bodies == ["We asked Telegram to remove it.", "Thank you so much"]
 
 
+def test_switching_language_keeps_the_reply_being_written_and_sends_nothing(make_app):
+    app = make_app(PORTAL_LIMIT_MESSAGE="1 per hour")
+    client = app.test_client()
+    _ref, receipt = file_report(client, "ko")
+    page = page_text(_open(client, receipt))
+    assert 'form="reply-form" name="switch_lang" value="en"' in page
+    token = csrf_token(page)
+    for language in ("en", "ko", "en"):  # more switches than the message limit allows
+        switched = client.post(
+            "/status/case/reply",
+            data={"body": "아직 채널에 남아 있어요", "csrf_token": token, "switch_lang": language},
+        )
+        assert switched.status_code == 303
+    after = page_text(client.get(switched.headers["Location"]))
+    assert '<html lang="en">' in after
+    assert "아직 채널에 남아 있어요</textarea>" in after
+    with app.app_context():
+        assert db.session.scalars(select(Message).where(Message.sender == "victim")).all() == []
+    sent = client.post(
+        "/status/case/reply", data={"body": "아직 채널에 남아 있어요", "csrf_token": token}
+    )
+    assert sent.status_code == 303
+    assert "아직 채널에 남아 있어요</textarea>" not in page_text(client.get("/status/case"))
+
+
 def test_empty_or_hostile_reply_is_refused_and_kept(client):
     _ref, receipt = file_report(client)
     token = csrf_token(page_text(_open(client, receipt)))
