@@ -15,6 +15,8 @@ from portal.extensions import db
 from portal.models import Case, Draft, utcnow
 from scripts.pages import CASE_REF, RECEIPT, csrf_token, submission_key
 from tests.helpers import open_form, page_text, report_data
+from tests.live import at_once, script_module, serving
+from tests.races import race_settings
 
 PLANTED = "attacker-chosen-key-0123456789"
 
@@ -205,12 +207,7 @@ def test_saved_takes_no_receipt_or_case_number_from_the_client(
 
 
 def test_parallel_requests_for_a_new_receipt_get_exactly_one(make_app, backend) -> None:
-    from tests.live import at_once, script_module, serving
-
-    engine = {"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}}}
-    app = make_app(
-        PORTAL_LIMIT_RECEIPT="1000 per minute", **(engine if backend == "sqlite" else {})
-    )
+    app = make_app(PORTAL_LIMIT_RECEIPT="1000 per minute", **race_settings(backend))
     servers, pages = script_module("servers"), script_module("pages")
     with serving(app) as port:
         browser = servers.Browser(port)
@@ -290,10 +287,7 @@ def test_a_reply_planted_without_a_session_is_not_kept(app, client) -> None:
 
 
 def test_twenty_forms_sent_at_once_file_no_more_than_the_limit(make_app, backend) -> None:
-    from tests.live import at_once, script_module, serving
-
-    engine = {"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}}}
-    app = make_app(PORTAL_LIMIT_FILING="5 per hour", **(engine if backend == "sqlite" else {}))
+    app = make_app(PORTAL_LIMIT_FILING="5 per hour", **race_settings(backend))
     servers = script_module("servers")
     with serving(app) as port:
         browsers = [servers.Browser(port) for _ in range(20)]
