@@ -41,6 +41,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         audit_sequencer,
         bodies,
         errors,
+        head_requests,
         headers,
         hotlines,
         i18n,
@@ -58,6 +59,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
         Migrate(app, db, directory=str(MIGRATIONS_DIR))
     surfaces.init_app(app)  # first: the other surface's routes do not exist here
+    head_requests.init_app(app)
     bodies.init_app(app)  # before CSRF, whose check reads the body the same way
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -9,6 +9,8 @@ row without its file.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from portal.extensions import Session
 from portal.models import EvidenceFile
 from portal.security import crypto
 
+log = logging.getLogger(__name__)
 _PENDING = "evidence_files_pending"
 # A file being written is ".<name>.tmp" until it is whole.
 PARTIAL_SUFFIX = ".tmp"
@@ -98,7 +101,7 @@ def _settle(session: orm.Session, transaction: SessionTransaction) -> None:
         return
     if not pending.committed:
         for upload_dir, name in pending.written:
-            remove(upload_dir, name)
+            _remove_settling(upload_dir, name)
         return
     if transaction.parent is not None:
         # A savepoint released: its files now stand or fall with the enclosing transaction.
@@ -107,7 +110,16 @@ def _settle(session: orm.Session, transaction: SessionTransaction) -> None:
         outer.to_remove.extend(pending.to_remove)
         return
     for upload_dir, name in pending.to_remove:
+        _remove_settling(upload_dir, name)
+
+
+def _remove_settling(upload_dir: str, name: str) -> None:
+    # Inside the end of a transaction nothing may raise, or the rollback that called it
+    # fails too; a file that could not go is one no row names, which purge sweeps later.
+    try:
         remove(upload_dir, name)
+    except OSError as error:
+        log.error("could not remove evidence file %s: %s", name, error.strerror)
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -122,7 +134,8 @@ def _write_atomically(target: Path, data: bytes) -> None:
     except BaseException:
         # A full or broken disk: no partial ciphertext stays behind (sweep_orphan_files
         # removes one a killed process left).
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise
 
 

@@ -265,8 +265,8 @@ def report() -> ResponseReturnValue:
         abort(400)
     except (SQLAlchemyError, OSError) as error:
         # The database, or the disk the files go to, failed: the victim keeps the form.
-        db.session.rollback()
         limits.give_back_filing_slot()
+        db.session.rollback()
         log.error("filing failed, could not be stored: %s", type(error).__name__)
         notice = _(
             "We could not save your report just now. Nothing you typed is lost: "

@@ -59,21 +59,29 @@ def status() -> ResponseReturnValue:
         # Shown by a GET: no page in the history holds the code that was typed.
         session[ENTRY_OUTCOME] = "wrong" if case is None else "withdrawn"
         return redirect(url_for("public.status"), code=303)
+    if _reply_draft() is not None and _reply_draft(case.id) is None:
+        _forget_reply()  # written in another case: it never fills this one's reply box
     db.session.commit()  # a receipt from before 0009 was tied to its case just now
     status_session.start(case.id, case.status_generation, reply_draft=session.get(REPLY_DRAFT))
     return redirect(url_for("public.status_case"), code=303)
 
 
-def _reply_draft() -> str | None:
-    """A reply that was being written when the status session ended, kept as a draft."""
+def _reply_draft(case_id: int | None = None) -> str | None:
+    """A reply being written, kept as a draft (the session ended, or the language changed);
+    with ``case_id``, only one written in that case."""
     fields = drafts.load(db.session, session.get(REPLY_DRAFT), utcnow())
-    return dict(fields).get("body") if fields else None
+    if not fields:
+        return None
+    kept = dict(fields)
+    if case_id is not None and kept.get("case") != str(case_id):
+        return None
+    return kept.get("body")
 
 
-def _keep_reply(body: str) -> None:
+def _keep_reply(body: str, case_id: int) -> None:
     token = drafts.save(
         db.session,
-        [("body", body[:REPLY_DRAFT_CHARS])],
+        [("case", str(case_id)), ("body", body[:REPLY_DRAFT_CHARS])],
         utcnow(),
         current_app.config["PORTAL_DRAFT_MINUTES"],
         token=session.get(REPLY_DRAFT),
@@ -138,7 +146,7 @@ def status_case() -> ResponseReturnValue:
     case = open_case()
     if case is None:
         return redirect(url_for("public.status"), code=303)
-    waiting = _reply_draft()
+    waiting = _reply_draft(case.id)
     reply = ReplyForm(formdata=None, body=waiting) if waiting else None
     return render_case(case, reply=reply, sent=bool(session.pop("reply_sent", False)))
 
@@ -149,10 +157,11 @@ def status_case() -> ResponseReturnValue:
 def status_reply() -> ResponseReturnValue:
     if from_another_site():
         return redirect(url_for("public.status"), code=303)
+    claimed = status_session.claimed()
     case = open_case()
     if case is None:
         draft = (request.form.get("body") or "").strip()
-        if not draft:
+        if not draft or claimed is None:
             return redirect(url_for("public.status"), code=303)
         # Signed out while writing: keep the message for after the receipt is entered again,
         # but only from a form this session was given (not one sent again after leaving).
@@ -160,10 +169,8 @@ def status_reply() -> ResponseReturnValue:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError:
             return redirect(url_for("public.status"), code=303)
-        _keep_reply(draft)
+        _keep_reply(draft, claimed.case_id)
         return redirect(url_for("public.status"), code=303)
-    if "switch_lang" in request.form:
-        return _switch_keeping_reply()
     form = ReplyForm()
     if not form.validate():
         return render_case(case, reply=form, status=400)
@@ -184,18 +191,26 @@ def status_reply() -> ResponseReturnValue:
     return redirect(url_for("public.status_case"), code=303)
 
 
-def _switch_keeping_reply() -> ResponseReturnValue:
-    """The case page's language button: the reply being written waits as a draft."""
+@bp.post("/status/case/language")
+@csrf.exempt  # checked below: a stale token switches the language but keeps nothing
+def status_language() -> ResponseReturnValue:
+    """The case page's language button (it posts the reply form here): the reply being
+    written waits as a draft and is shown again in the other language; nothing is sent."""
+    if from_another_site():
+        return redirect(url_for("public.status"), code=303)
+    wanted = (request.form.get("switch_lang") or "").strip().lower()
+    if wanted in LANGUAGE_CODES:
+        switch_language(wanted)
+    case = open_case()
+    if case is None:
+        return redirect(url_for("public.status"), code=303)
     typed = (request.form.get("body") or "").strip()
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
         typed = ""  # a form this session was not given keeps nothing
     if typed:
-        _keep_reply(typed)
-    wanted = (request.form.get("switch_lang") or "").strip().lower()
-    if wanted in LANGUAGE_CODES:
-        switch_language(wanted)
+        _keep_reply(typed, case.id)
     return redirect(url_for("public.status_case"), code=303)
 
 
@@ -210,6 +225,7 @@ def status_withdraw() -> ResponseReturnValue:
             error = _("Please tick the box to confirm that you want to delete your report.")
             return render_template("public/withdraw.html", form=form, case=case, error=error), 400
         erased = retention.withdraw(db.session, case, current_app.config["PORTAL_UPLOAD_DIR"])
+        _forget_reply()  # a reply being written goes with the report
         db.session.commit()
         status_session.end()
         return render_template("public/withdrawn.html", erased=erased), 200

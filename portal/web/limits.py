@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, request, session
 from flask_limiter import Limiter
-from limits import parse_many
+from limits import RateLimitItem, parse_many
 
 from portal.extensions import db
 from portal.models import Staff
@@ -144,25 +145,36 @@ def take_filing_slot() -> bool:
     the shared store) rather than after its answer means twenty forms sent at once cannot
     all slip through while none has been counted yet. False when over the limit.
     """
-    return _count_filing(1)
+    g.filing_counted_at = time.time()
+    return _count_filing(1, parse_many(current_app.config["PORTAL_LIMIT_FILING"]))
 
 
 def give_back_filing_slot() -> None:
     """A filing that was counted but not made (the database or the disk failed, or it was a
-    resend of one already filed): it does not use up the victim's quota."""
-    _count_filing(-1)
+    resend of one already filed): it does not use up the victim's quota.
+
+    Only within the window it was counted in: given back in the next one, it would be a
+    slot that window never gave, and resends timed across the hour would add filings.
+    """
+    counted_at = g.pop("filing_counted_at", None)
+    if counted_at is None:
+        return
+    now = time.time()
+    same_window = [
+        item
+        for item in parse_many(current_app.config["PORTAL_LIMIT_FILING"])
+        if int(counted_at // item.get_expiry()) == int(now // item.get_expiry())
+    ]
+    _count_filing(-1, same_window)
 
 
-def _count_filing(cost: int) -> bool:
+def _count_filing(cost: int, items: list[RateLimitItem]) -> bool:
     if not limiter.enabled:
         return True
     identity = (current_app.config["RATELIMIT_KEY_PREFIX"], "filing", client_key())
     try:
         strategy = limiter.limiter
-        return all(
-            strategy.hit(item, *identity, cost=cost)
-            for item in parse_many(current_app.config["PORTAL_LIMIT_FILING"])
-        )
+        return all(strategy.hit(item, *identity, cost=cost) for item in items)
     except Exception:
         log.warning("filing limit store unavailable; filing allowed")
         return True
@@ -196,16 +208,8 @@ receipt_per_target = limiter.limit(
 )
 
 
-def _switching_language() -> bool:
-    return "switch_lang" in request.form
-
-
-# A language button on the case page posts the reply being written; that sends nothing.
 message_from_victim = limiter.limit(
-    _setting("PORTAL_LIMIT_MESSAGE"),
-    scope="victim-message",
-    methods=["POST"],
-    exempt_when=_switching_language,
+    _setting("PORTAL_LIMIT_MESSAGE"), scope="victim-message", methods=["POST"]
 )
 
 login_per_client = limiter.limit(_setting("PORTAL_LIMIT_LOGIN"), scope="login", methods=["POST"])

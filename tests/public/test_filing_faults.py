@@ -84,6 +84,25 @@ def test_a_full_disk_keeps_the_form_and_leaves_no_partial_file(app, client, monk
     assert _left_on_disk(app) == []  # the first file, and the second's partial copy, gone
 
 
+def test_a_read_only_disk_keeps_the_form_and_gives_the_slot_back(make_app, monkeypatch):
+    """Remounted read-only after I/O errors: neither writing nor removing a file works."""
+    app = make_app(PORTAL_LIMIT_FILING="1 per hour")
+    client = app.test_client()
+
+    def read_only(*_args, **_kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(storage.os, "replace", read_only)
+    monkeypatch.setattr(storage.Path, "unlink", read_only)
+    for _try in range(2):
+        response = shown_after(client, _post_with_files(client))
+        assert response.status_code == 503
+        assert TYPED in page_text(response)
+    monkeypatch.undo()
+    assert shown_after(client, _post_with_files(client)).status_code == 303
+    assert _cases(app) == 1
+
+
 def test_an_upload_folder_that_is_not_a_folder_keeps_the_form(make_app, tmp_path):
     blocked = tmp_path / "uploads-is-a-file"
     blocked.write_text("not a folder")

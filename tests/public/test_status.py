@@ -74,11 +74,11 @@ def test_switching_language_keeps_the_reply_being_written_and_sends_nothing(make
     client = app.test_client()
     _ref, receipt = file_report(client, "ko")
     page = page_text(_open(client, receipt))
-    assert 'form="reply-form" name="switch_lang" value="en"' in page
+    assert 'form="reply-form" formaction="/status/case/language" name="switch_lang"' in page
     token = csrf_token(page)
     for language in ("en", "ko", "en"):  # more switches than the message limit allows
         switched = client.post(
-            "/status/case/reply",
+            "/status/case/language",
             data={"body": "아직 채널에 남아 있어요", "csrf_token": token, "switch_lang": language},
         )
         assert switched.status_code == 303
@@ -92,6 +92,34 @@ def test_switching_language_keeps_the_reply_being_written_and_sends_nothing(make
     )
     assert sent.status_code == 303
     assert "아직 채널에 남아 있어요</textarea>" not in page_text(client.get("/status/case"))
+
+
+def _switch_with(client, body: str) -> None:
+    token = csrf_token(page_text(client.get("/status/case")))
+    data = {"body": body, "csrf_token": token, "switch_lang": "en"}
+    assert client.post("/status/case/language", data=data).status_code == 303
+
+
+def test_a_reply_being_written_goes_with_a_withdrawn_report(app, client):
+    _ref, receipt = file_report(client, "ko")
+    _open(client, receipt)
+    _switch_with(client, "PRIVATE-WORDS uncle")
+    token = csrf_token(page_text(client.get("/status/case/withdraw")))
+    done = client.post("/status/case/withdraw", data={"csrf_token": token, "confirm": "y"})
+    assert done.status_code == 200
+    assert "PRIVATE-WORDS" not in page_text(client.get("/status"))
+    _other, second = file_report(client, "ko")
+    assert "PRIVATE-WORDS" not in page_text(_open(client, second))
+
+
+def test_a_reply_written_in_one_case_never_fills_another_cases_box(app, client):
+    _ref, first = file_report(client, "ko")
+    _other, second = file_report(client, "ko")
+    _open(client, first)
+    _switch_with(client, "written for the first case")
+    assert "written for the first case</textarea>" in page_text(client.get("/status/case"))
+    assert "written for the first case" not in page_text(_open(client, second))
+    assert "written for the first case" not in page_text(_open(client, first))  # discarded
 
 
 def test_empty_or_hostile_reply_is_refused_and_kept(client):

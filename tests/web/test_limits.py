@@ -187,3 +187,31 @@ def test_over_the_form_post_limit_the_form_comes_back_filled(make_app):
     html = page_text(refused)
     assert "A bot made fake images from my profile photo." in html
     assert "Everything you typed is still here" in html
+
+
+def test_a_filing_slot_is_given_back_only_in_the_window_it_was_taken_in(make_app, monkeypatch):
+    """Resends timed across the hour must not add filings: a slot taken at 10:59:59 and
+    given back at 11:00:01 would be one the new hour never gave."""
+    from limits import parse
+
+    from portal.web import limits
+
+    app = make_app(PORTAL_LIMIT_FILING="5 per hour")
+    item = parse("5 per hour")
+    clock = {"now": 3600 * 500_000 - 1.0}  # one second before an hour begins
+    monkeypatch.setattr(limits.time, "time", lambda: clock["now"])
+
+    def remaining() -> int:
+        identity = (app.config["RATELIMIT_KEY_PREFIX"], "filing", limits.client_key())
+        return limits.limiter.limiter.get_window_stats(item, *identity).remaining
+
+    with app.test_request_context("/report", method="POST"):
+        assert limits.take_filing_slot()
+        taken = remaining()
+        limits.give_back_filing_slot()
+        assert remaining() == taken + 1  # the same hour: given back
+        assert limits.take_filing_slot()
+        clock["now"] += 1800  # half an hour on: the next window
+        before = remaining()
+        limits.give_back_filing_slot()
+        assert remaining() == before
