@@ -8,6 +8,7 @@ import io
 from datetime import date
 
 from flask import Response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal.choices import HARMS, OPEN_STATUSES, PRIORITIES
@@ -16,6 +17,7 @@ from portal.models import utcnow
 from portal.staff import bp
 from portal.stats import charts, periods, read
 from portal.stats.record import day_of
+from portal.web.errors import render_error
 from portal.web.templating import TRANSLATED
 
 PROBLEMS = {
@@ -155,8 +157,17 @@ def _blank(value: int | None) -> object:
 
 
 @bp.get("/stats.csv")
-def stats_csv() -> Response:
+def stats_csv() -> ResponseReturnValue:
     chosen = _chosen()
+    if chosen.problem:
+        # The page says which period it shows instead; a file would carry other dates silently.
+        return render_error(
+            400,
+            _(
+                "These dates cannot be used for a download. Please choose the period on the "
+                "statistics page (YYYY-MM-DD, the start before the end, at most three years)."
+            ),
+        )
     data = read.overview(db.session, chosen.period)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

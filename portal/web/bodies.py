@@ -44,8 +44,8 @@ def _cap_bodies_without_files() -> None:
             abort(400)  # no form posts JSON, and Flask-WTF would read it as form data
         # Parse now, so a body over a cap is a friendly 413 here rather than an error
         # inside the rate limiter's key functions (which would swallow it).
-        if None in request.form or None in request.files:
-            abort(400)  # a multipart part without a name
+        if {None, ""} & (request.form.keys() | request.files.keys()):
+            abort(400)  # a multipart part without a name, or with an empty one
         if any(name not in FILE_FIELDS for name in request.files):
             abort(400)
 

@@ -142,6 +142,7 @@ def test_reply_written_past_the_idle_timeout_is_kept(app, client, monkeypatch):
 
 
 UNNAMED_PART = b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n"
+EMPTY_NAME_PART = b'--b\r\nContent-Disposition: form-data; name=""\r\n\r\nx\r\n--b--\r\n'
 POSTED_PAGES = ["/report", "/status", "/status/leave", "/report/saved", "/staff/login"]
 
 
@@ -150,6 +151,7 @@ def test_bodies_no_page_can_send_are_a_400_in_the_visitors_language(client, path
     client.get("/report?lang=en")
     for body in (
         {"data": UNNAMED_PART, "content_type": "multipart/form-data; boundary=b"},
+        {"data": EMPTY_NAME_PART, "content_type": "multipart/form-data; boundary=b"},
         {"json": {"links-0-url": 5, "body": {}}},
         {"json": [1]},
         {

@@ -189,3 +189,13 @@ def test_transparency_in_korean(make_app):
     page = page_text(response)
     assert '<html lang="ko">' in page and "/static/css/charts.css" in page
     assert "style=" not in page
+
+
+@pytest.mark.parametrize(
+    "query", ["from=2024-13-01", "from=2026-11-01&to=2026-10-01", "from=2000-01-01", "to=soon"]
+)
+def test_a_csv_for_dates_that_cannot_be_used_is_refused_not_swapped(stats_app, query):
+    client = staff_client(stats_app, make_staff(stats_app, "worker@example.org"))
+    response = client.get(f"/staff/stats.csv?{query}")
+    assert response.status_code == 400
+    assert "These dates cannot be used for a download." in page_text(response)
