@@ -247,7 +247,11 @@ def sweep_orphan_files(session: Session, upload_dir: str, min_age_seconds: int =
         hidden = path.name.startswith(".")
         if (hidden and not path.name.endswith(storage.PARTIAL_SUFFIX)) or path.name in known:
             continue
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink()
+        try:
+            stale = path.is_file() and path.stat().st_mtime < cutoff
+        except FileNotFoundError:
+            continue  # renamed or removed by another process meanwhile
+        if stale:
+            path.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -14,6 +14,8 @@ from flask import current_app, session
 
 KEY = "status"
 REPLY_DRAFT = "reply_draft"
+# The case a session that ran out was for: a reply sent after it ran out is kept for it.
+LAST_CASE = "status_last_case"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def opened() -> Opened | None:
     if idle or too_old:
         session.pop(KEY, None)
         session["status_expired"] = True
+        session[LAST_CASE] = state["case"]
         return None
     state["seen"] = now
     session[KEY] = state
@@ -69,6 +72,16 @@ def opened() -> Opened | None:
 
 def end() -> None:
     session.pop(KEY, None)
+    session.pop(LAST_CASE, None)
+
+
+def last_case() -> int | None:
+    """The case this browser's status session is or was for, when it ran out by itself."""
+    state = _state()
+    if state is not None:
+        return state["case"]
+    kept = session.get(LAST_CASE)
+    return kept if isinstance(kept, int) else None
 
 
 def pop_expired_notice() -> bool:

@@ -22,6 +22,8 @@ from portal.web.i18n import switch_language
 from portal.web.origin import from_another_site
 
 REPLY_DRAFT_CHARS = 6000
+# Why a reply waits as a draft.
+SIGNED_OUT, SWITCHED = "signed_out", "switched"
 REPLY_DRAFT = status_session.REPLY_DRAFT
 ENTRY_OUTCOME = "status_entry_outcome"
 
@@ -50,7 +52,7 @@ def status() -> ResponseReturnValue:
             notice=notice,
             error=error,
             withdrawn=outcome == "withdrawn",
-            pending_message=_reply_draft(),
+            pending_message=_reply_draft(why=SIGNED_OUT),
         ), 200
     if not form.validate():
         abort(400)
@@ -59,29 +61,34 @@ def status() -> ResponseReturnValue:
         # Shown by a GET: no page in the history holds the code that was typed.
         session[ENTRY_OUTCOME] = "wrong" if case is None else "withdrawn"
         return redirect(url_for("public.status"), code=303)
-    if _reply_draft() is not None and _reply_draft(case.id) is None:
-        _forget_reply()  # written in another case: it never fills this one's reply box
     db.session.commit()  # a receipt from before 0009 was tied to its case just now
     status_session.start(case.id, case.status_generation, reply_draft=session.get(REPLY_DRAFT))
     return redirect(url_for("public.status_case"), code=303)
 
 
-def _reply_draft(case_id: int | None = None) -> str | None:
-    """A reply being written, kept as a draft (the session ended, or the language changed);
-    with ``case_id``, only one written in that case."""
-    fields = drafts.load(db.session, session.get(REPLY_DRAFT), utcnow())
-    if not fields:
+def _reply_draft(case_id: int | None = None, why: str | None = None) -> str | None:
+    """A reply being written, kept as a draft: the session ran out (SIGNED_OUT) or the
+    language changed (SWITCHED). With ``case_id``, only one written in that case (a draft
+    from before drafts named their case counts as its own); with ``why``, only one kept so."""
+    kept = _draft_fields()
+    if kept is None:
         return None
-    kept = dict(fields)
-    if case_id is not None and kept.get("case") != str(case_id):
+    if case_id is not None and kept.get("case", str(case_id)) != str(case_id):
+        return None
+    if why is not None and kept.get("why", SIGNED_OUT) != why:
         return None
     return kept.get("body")
 
 
-def _keep_reply(body: str, case_id: int) -> None:
+def _draft_fields() -> dict[str, str] | None:
+    fields = drafts.load(db.session, session.get(REPLY_DRAFT), utcnow())
+    return dict(fields) if fields else None
+
+
+def _keep_reply(body: str, case_id: int, why: str) -> None:
     token = drafts.save(
         db.session,
-        [("case", str(case_id)), ("body", body[:REPLY_DRAFT_CHARS])],
+        [("case", str(case_id)), ("why", why), ("body", body[:REPLY_DRAFT_CHARS])],
         utcnow(),
         current_app.config["PORTAL_DRAFT_MINUTES"],
         token=session.get(REPLY_DRAFT),
@@ -147,6 +154,9 @@ def status_case() -> ResponseReturnValue:
     if case is None:
         return redirect(url_for("public.status"), code=303)
     waiting = _reply_draft(case.id)
+    if waiting is not None and _reply_draft(case.id, why=SWITCHED) is not None:
+        _forget_reply()  # it has done its job: the box below holds it now
+        db.session.commit()
     reply = ReplyForm(formdata=None, body=waiting) if waiting else None
     return render_case(case, reply=reply, sent=bool(session.pop("reply_sent", False)))
 
@@ -157,11 +167,11 @@ def status_case() -> ResponseReturnValue:
 def status_reply() -> ResponseReturnValue:
     if from_another_site():
         return redirect(url_for("public.status"), code=303)
-    claimed = status_session.claimed()
     case = open_case()
     if case is None:
         draft = (request.form.get("body") or "").strip()
-        if not draft or claimed is None:
+        last_case = status_session.last_case()
+        if not draft or last_case is None:
             return redirect(url_for("public.status"), code=303)
         # Signed out while writing: keep the message for after the receipt is entered again,
         # but only from a form this session was given (not one sent again after leaving).
@@ -169,7 +179,7 @@ def status_reply() -> ResponseReturnValue:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError:
             return redirect(url_for("public.status"), code=303)
-        _keep_reply(draft, claimed.case_id)
+        _keep_reply(draft, last_case, SIGNED_OUT)
         return redirect(url_for("public.status"), code=303)
     form = ReplyForm()
     if not form.validate():
@@ -202,15 +212,22 @@ def status_language() -> ResponseReturnValue:
     if wanted in LANGUAGE_CODES:
         switch_language(wanted)
     case = open_case()
-    if case is None:
-        return redirect(url_for("public.status"), code=303)
-    typed = (request.form.get("body") or "").strip()
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
-        typed = ""  # a form this session was not given keeps nothing
+        # A form this session was not given keeps nothing.
+        return redirect(url_for("public.status_case" if case else "public.status"), code=303)
+    typed = (request.form.get("body") or "").strip()
+    if case is None:
+        last_case = status_session.last_case()
+        if typed and last_case is not None:
+            _keep_reply(typed, last_case, SIGNED_OUT)  # as Send would have kept it
+        return redirect(url_for("public.status"), code=303)
     if typed:
-        _keep_reply(typed, case.id)
+        _keep_reply(typed, case.id, SWITCHED)
+    else:
+        _forget_reply()  # the victim cleared the box: nothing comes back
+        db.session.commit()
     return redirect(url_for("public.status_case"), code=303)
 
 

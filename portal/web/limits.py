@@ -11,10 +11,13 @@ import ipaddress
 import logging
 import time
 from collections.abc import Callable
+from typing import cast
 
 from flask import Flask, current_app, g, request, session
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
+from limits.storage import SlidingWindowCounterSupport
+from limits.strategies import RateLimiter, SlidingWindowCounterRateLimiter
 
 from portal.extensions import db
 from portal.models import Staff
@@ -145,39 +148,56 @@ def take_filing_slot() -> bool:
     the shared store) rather than after its answer means twenty forms sent at once cannot
     all slip through while none has been counted yet. False when over the limit.
     """
-    g.filing_counted_at = time.time()
-    return _count_filing(1, parse_many(current_app.config["PORTAL_LIMIT_FILING"]))
+    g.pop("filing_windows", None)
+    if not limiter.enabled:
+        return True
+    identity = _filing_identity()
+    items = parse_many(current_app.config["PORTAL_LIMIT_FILING"])
+    try:
+        strategy = limiter.limiter
+        allowed = all(strategy.hit(item, *identity) for item in items)
+        if allowed:
+            g.filing_windows = [(item, _window_end(strategy, item, identity)) for item in items]
+        return allowed
+    except Exception:
+        log.warning("filing limit store unavailable; filing allowed")
+        return True
 
 
 def give_back_filing_slot() -> None:
     """A filing that was counted but not made (the database or the disk failed, or it was a
     resend of one already filed): it does not use up the victim's quota.
 
-    Only within the window it was counted in: given back in the next one, it would be a
-    slot that window never gave, and resends timed across the hour would add filings.
+    Only while the counter is still in the window it was counted in: given back in the next
+    one, it would be a slot that window never gave, and resends timed across the hour would
+    add filings. Nothing is given back for a filing the store was down to count.
     """
-    counted_at = g.pop("filing_counted_at", None)
-    if counted_at is None:
+    counted = g.pop("filing_windows", None)
+    if not counted or not limiter.enabled:
         return
-    now = time.time()
-    same_window = [
-        item
-        for item in parse_many(current_app.config["PORTAL_LIMIT_FILING"])
-        if int(counted_at // item.get_expiry()) == int(now // item.get_expiry())
-    ]
-    _count_filing(-1, same_window)
-
-
-def _count_filing(cost: int, items: list[RateLimitItem]) -> bool:
-    if not limiter.enabled:
-        return True
-    identity = (current_app.config["RATELIMIT_KEY_PREFIX"], "filing", client_key())
+    identity = _filing_identity()
     try:
         strategy = limiter.limiter
-        return all(strategy.hit(item, *identity, cost=cost) for item in items)
+        for item, window_end in counted:
+            if abs(_window_end(strategy, item, identity) - window_end) < 1:
+                strategy.hit(item, *identity, cost=-1)
     except Exception:
-        log.warning("filing limit store unavailable; filing allowed")
-        return True
+        log.warning("filing limit store unavailable; slot not given back")
+
+
+def _filing_identity() -> tuple[str, str, str]:
+    return (current_app.config["RATELIMIT_KEY_PREFIX"], "filing", client_key())
+
+
+def _window_end(strategy: RateLimiter, item: RateLimitItem, identity: tuple[str, ...]) -> float:
+    """When the counter's current window ends, as the store keeps it (aligned to the clock
+    in memory, to the key's first hit in Redis): the same moment means the same window."""
+    key = item.key_for(*identity)
+    if isinstance(strategy, SlidingWindowCounterRateLimiter):
+        storage = cast(SlidingWindowCounterSupport, strategy.storage)
+        *_previous, current_expires_in = storage.get_sliding_window(key, item.get_expiry())
+        return time.time() + current_expires_in
+    return float(strategy.storage.get_expiry(key))
 
 
 # Every POST of the form, accepted or not, so refused forms cannot be sent without end.

@@ -118,14 +118,25 @@ def test_victim_cannot_write_into_a_closed_case(app, client):
     assert "This report is finished" in page_text(refused)
 
 
-def test_reply_written_past_the_idle_timeout_is_kept(app, client, monkeypatch):
+@pytest.mark.parametrize(
+    ("noticed_first", "route"),
+    [
+        (False, "/status/case/reply"),
+        (True, "/status/case/reply"),  # another tab or a reload saw the timeout first
+        (True, "/status/case/language"),
+    ],
+)
+def test_reply_written_past_the_idle_timeout_is_kept(client, monkeypatch, noticed_first, route):
     _ref, receipt = file_report(client, "en")
     page = client.get(open_status(client, receipt).headers["Location"])
     token = csrf_token(page_text(page))
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + 20 * 60)
+    if noticed_first:
+        assert client.get("/status/case").status_code == 303
     message = "I found two more channels: @badone and @badtwo"
-    response = client.post("/status/case/reply", data={"body": message, "csrf_token": token})
+    data = {"body": message, "csrf_token": token, "switch_lang": "en"}
+    response = client.post(route, data=data)
     assert response.status_code == 303  # kept as a draft; the entry page comes by a GET
     assert message not in page_text(response)
     response = shown_after(client, response)

@@ -100,6 +100,17 @@ def _switch_with(client, body: str) -> None:
     assert client.post("/status/case/language", data=data).status_code == 303
 
 
+def test_a_language_switch_draft_is_neither_shown_elsewhere_nor_brought_back_once_cleared(client):
+    _ref, receipt = file_report(client, "en")
+    _open(client, receipt)
+    _switch_with(client, "words typed before switching")
+    assert "words typed before switching</textarea>" in page_text(client.get("/status/case"))
+    _switch_with(client, "")  # the victim cleared the box, then switched again
+    assert "words typed before switching" not in page_text(client.get("/status/case"))
+    _switch_with(client, "typed again")
+    assert "typed again" not in page_text(client.get("/status"))  # not on the entry page
+
+
 def test_a_reply_being_written_goes_with_a_withdrawn_report(app, client):
     _ref, receipt = file_report(client, "ko")
     _open(client, receipt)

@@ -53,3 +53,16 @@ def test_a_head_request_keeps_a_one_time_notice_for_the_page_itself(client):
 def test_unknown_addresses_and_the_health_checks_answer_head_as_before(client):
     assert client.head("/nowhere").status_code == 404
     assert client.head("/healthz").status_code == 200
+
+
+def test_options_lists_the_methods_without_touching_the_staff_session(app):
+    staff = staff_client(app, make_staff(app, "worker@example.org"))
+    with staff.session_transaction() as session:
+        session["staff_seen"] = 1_000
+        seen = dict(session)
+    answer = staff.options("/staff/account")
+    assert answer.status_code == 200
+    assert set(answer.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    with staff.session_transaction() as session:
+        assert session.get("staff_seen") == seen["staff_seen"]
+    assert staff.options("/nowhere").status_code == 404
