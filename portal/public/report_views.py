@@ -21,7 +21,6 @@ from werkzeug.exceptions import TooManyRequests
 from portal.cases import drafts
 from portal.cases.deadlines import Deadlines
 from portal.cases.intake import DuplicateSubmission, IntakeRefused, file_case
-from portal.choices import LANGUAGE_CODES
 from portal.evidence.pdf_render import PdfLimits
 from portal.extensions import csrf, db
 from portal.models import utcnow
@@ -195,7 +194,7 @@ def _over_limit(error: TooManyRequests) -> ResponseReturnValue:
 @limits.refused_uploads
 @csrf.exempt  # the form checks its own token, so an expired one gives the form back filled
 def report() -> ResponseReturnValue:
-    if request.method != "POST":  # GET, or HEAD (which must change nothing)
+    if request.method == "GET":
         return _report_page()
     if from_another_site():
         # A form another site auto-posts: nothing it carries is kept, and the session (and
@@ -208,9 +207,7 @@ def report() -> ResponseReturnValue:
 
     if "switch_lang" in request.form:
         # The language buttons never send the report, whatever value a tampered one carries.
-        wanted = request.form.get("switch_lang", "").strip().lower()
-        if wanted in LANGUAGE_CODES:
-            switch_language(wanted)
+        switch_language(request.form.get("switch_lang"))
         return _keep_and_show(form, {}, 200)
     if "add_link" in request.form:
         room = len(form.links.entries) < form.max_links

@@ -11,7 +11,6 @@ from wtforms.validators import ValidationError
 
 from portal.cases import casework, drafts, receipts, retention
 from portal.cases.workflow import WorkflowError
-from portal.choices import LANGUAGE_CODES
 from portal.evidence import fingerprints
 from portal.extensions import csrf, db
 from portal.models import Case, Message, utcnow
@@ -38,7 +37,7 @@ def status() -> ResponseReturnValue:
         if (status_session.pop_expired_notice())
         else None
     )
-    if request.method != "POST":  # GET, or HEAD (which must change nothing)
+    if request.method == "GET":
         outcome = session.pop(ENTRY_OUTCOME, None)
         error = None
         if outcome == "wrong":
@@ -52,7 +51,7 @@ def status() -> ResponseReturnValue:
             notice=notice,
             error=error,
             withdrawn=outcome == "withdrawn",
-            pending_message=_reply_draft(why=SIGNED_OUT),
+            pending_message=_signed_out_reply(),
         ), 200
     if not form.validate():
         abort(400)
@@ -66,23 +65,23 @@ def status() -> ResponseReturnValue:
     return redirect(url_for("public.status_case"), code=303)
 
 
-def _reply_draft(case_id: int | None = None, why: str | None = None) -> str | None:
-    """A reply being written, kept as a draft: the session ran out (SIGNED_OUT) or the
-    language changed (SWITCHED). With ``case_id``, only one written in that case (a draft
-    from before drafts named their case counts as its own); with ``why``, only one kept so."""
-    kept = _draft_fields()
-    if kept is None:
+def _reply_draft(case_id: int | None = None) -> tuple[str, str] | None:
+    """(body, why) of the reply being written, kept as a draft because the session ran out
+    (SIGNED_OUT) or the language changed (SWITCHED). With ``case_id``, only one written in
+    that case (a draft from before drafts named their case counts as its own)."""
+    fields = drafts.load(db.session, session.get(REPLY_DRAFT), utcnow())
+    if not fields:
         return None
+    kept = dict(fields)
     if case_id is not None and kept.get("case", str(case_id)) != str(case_id):
         return None
-    if why is not None and kept.get("why", SIGNED_OUT) != why:
-        return None
-    return kept.get("body")
+    return kept.get("body", ""), kept.get("why", SIGNED_OUT)
 
 
-def _draft_fields() -> dict[str, str] | None:
-    fields = drafts.load(db.session, session.get(REPLY_DRAFT), utcnow())
-    return dict(fields) if fields else None
+def _signed_out_reply() -> str | None:
+    """What the entry page shows: only a reply kept because the session ran out."""
+    kept = _reply_draft()
+    return kept[0] if kept and kept[1] == SIGNED_OUT else None
 
 
 def _keep_reply(body: str, case_id: int, why: str) -> None:
@@ -154,10 +153,10 @@ def status_case() -> ResponseReturnValue:
     if case is None:
         return redirect(url_for("public.status"), code=303)
     waiting = _reply_draft(case.id)
-    if waiting is not None and _reply_draft(case.id, why=SWITCHED) is not None:
+    if waiting and waiting[1] == SWITCHED:
         _forget_reply()  # it has done its job: the box below holds it now
         db.session.commit()
-    reply = ReplyForm(formdata=None, body=waiting) if waiting else None
+    reply = ReplyForm(formdata=None, body=waiting[0]) if waiting else None
     return render_case(case, reply=reply, sent=bool(session.pop("reply_sent", False)))
 
 
@@ -208,9 +207,7 @@ def status_language() -> ResponseReturnValue:
     written waits as a draft and is shown again in the other language; nothing is sent."""
     if from_another_site():
         return redirect(url_for("public.status"), code=303)
-    wanted = (request.form.get("switch_lang") or "").strip().lower()
-    if wanted in LANGUAGE_CODES:
-        switch_language(wanted)
+    switch_language(request.form.get("switch_lang"))
     case = open_case()
     try:
         validate_csrf(request.form.get("csrf_token"))

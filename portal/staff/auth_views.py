@@ -75,7 +75,7 @@ def login() -> ResponseReturnValue:
     notice = None
     if session.pop("staff_expired", False):
         notice = _("You were signed out after a period without activity. Please sign in again.")
-    if request.method != "POST":
+    if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
         return render_template("staff/login.html", form=form, notice=notice)
     if not form.validate():
@@ -113,7 +113,7 @@ def login_code() -> ResponseReturnValue:
         session.pop(PENDING, None)
         return redirect(url_for("staff.login"), code=303)
     form = CodeForm()
-    if request.method != "POST":
+    if request.method == "GET":
         return render_template("staff/login_code.html", form=form)
     staff = db.session.get(Staff, int(pending["id"]))
     if staff is not None and _used_already(staff, pending):

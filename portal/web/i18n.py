@@ -44,9 +44,11 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGE_CODES, default=DEFAULT_LANGUAGE)
 
 
-def switch_language(language: str) -> None:
-    """Switch this request to another language (the form's language buttons) and remember it."""
-    if language in LANGUAGE_CODES:
+def switch_language(value: str | None) -> None:
+    """Switch this request to the language a button asked for (the form's language buttons)
+    and remember it; a value that names no language of the portal changes nothing."""
+    language = _wanted(value)
+    if language:
         g.lang_override = language
         g.lang_chosen = language
         g.pop("translated_choices", None)

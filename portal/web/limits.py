@@ -227,7 +227,6 @@ receipt_per_target = limiter.limit(
     key_func=_receipt_target_key,
 )
 
-
 message_from_victim = limiter.limit(
     _setting("PORTAL_LIMIT_MESSAGE"), scope="victim-message", methods=["POST"]
 )
